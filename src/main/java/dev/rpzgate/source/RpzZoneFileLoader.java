@@ -174,6 +174,8 @@ public final class RpzZoneFileLoader {
                 } catch (IOException | IllegalArgumentException | IllegalStateException e) {
                     // dnsjava throws IllegalArgumentException subclasses for relative names and
                     // out-of-range values, and IllegalStateException for nested $GENERATE.
+                    // NOTE: Master.close() does not close an included file that is still open,
+                    // so after an error inside an include its descriptor stays open until GC.
                     throw parseError(file, stream, e);
                 }
                 if (record == null) {
