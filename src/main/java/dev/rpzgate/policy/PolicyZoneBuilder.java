@@ -1,0 +1,447 @@
+package dev.rpzgate.policy;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.xbill.DNS.CNAMERecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.NameTooLongException;
+import org.xbill.DNS.RRset;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.Type;
+
+/**
+ * Turns the records of one policy zone into rules, applying the RPZ rules of
+ * draft-vixie-dnsop-dns-rpz and BIND 9. Feed every record with {@link #add}, then call
+ * {@link #build} once. Records that cannot be policy are kept as {@link SkippedRecord}s and never
+ * fail the zone.
+ *
+ * <p>The CNAME target decides the action: {@code .} is NXDOMAIN, {@code *.} is NODATA,
+ * {@code rpz-passthru.}, {@code rpz-drop.} and {@code rpz-tcp-only.} are PASSTHRU, DROP and
+ * TCP-only, and a target equal to the trigger is the older PASSTHRU form. Another single-label
+ * {@code rpz-} target is skipped. Any other CNAME, and any other record type, is local data.
+ *
+ * <p>The records at one owner form one rule, and identical records are kept once. An action
+ * CNAME wins over other data at its owner, whichever comes first, and the other data is skipped,
+ * so that a blocking rule is never lost to stray data. Otherwise the first record decides: a CNAME
+ * rewrite after other data, or other data after a CNAME rewrite, is skipped as CNAME and other
+ * data, and a CNAME whose action or target differs from the first is skipped as a conflicting
+ * action.
+ *
+ * <p>Instances are not thread-safe.
+ */
+public final class PolicyZoneBuilder {
+
+    private static final Name PASSTHRU_TARGET = Name.fromConstantString("rpz-passthru.");
+    private static final Name DROP_TARGET = Name.fromConstantString("rpz-drop.");
+    private static final Name TCP_ONLY_TARGET = Name.fromConstantString("rpz-tcp-only.");
+    private static final Name NSDNAME_SUFFIX = Name.fromConstantString("rpz-nsdname.");
+    private static final String RPZ_PREFIX = "rpz-";
+
+    private static final String CNAME_AND_OTHER_DATA = "CNAME and other data at one owner";
+
+    private final Name origin;
+    private final int originLabels;
+    private final ZoneSettings settings;
+    private final String source;
+
+    private SOARecord soa;
+
+    // Values are PolicyRule or PendingData. build() replaces every PendingData with a rule.
+    private final HashMap<Name, Object> exactRules = new HashMap<>();
+    // Keyed by the trigger without its * label, which the rule keeps as its trigger base.
+    private final HashMap<Name, Object> wildcardRules = new HashMap<>();
+    private final LinkedHashMap<Name, SpecialTrigger> specialTriggers = new LinkedHashMap<>();
+    private final List<SkippedRecord> skipped = new ArrayList<>();
+    private boolean built;
+
+    /**
+     * Creates a builder for the zone {@code origin}.
+     *
+     * @param origin zone origin, absolute
+     * @param settings settings of the zone
+     * @param source where the records come from, such as the file path, for
+     *     {@link SkippedRecord#file()} and log lines
+     */
+    public PolicyZoneBuilder(Name origin, ZoneSettings settings, String source) {
+        this.origin = Objects.requireNonNull(origin, "origin");
+        if (!origin.isAbsolute()) {
+            throw new IllegalArgumentException("zone origin must be absolute: " + origin);
+        }
+        this.originLabels = origin.labels();
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.source = Objects.requireNonNull(source, "source");
+    }
+
+    /** Returns the zone origin. */
+    public Name origin() {
+        return origin;
+    }
+
+    /**
+     * Adds one record of the zone, or records why it was skipped.
+     *
+     * @param record record with an absolute owner name
+     * @param line line of the zone file where the record ends, for {@link SkippedRecord}
+     */
+    public void add(Record record, int line) {
+        if (built) {
+            throw new IllegalStateException("build() was already called for zone " + origin);
+        }
+        Name owner = record.getName();
+        if (!owner.subdomain(origin)) {
+            skip(line, owner, "outside the zone origin " + origin);
+            return;
+        }
+        if (record.getDClass() != DClass.IN) {
+            skip(line, owner, "class " + DClass.string(record.getDClass()) + " is not IN");
+            return;
+        }
+        if (owner.labels() == originLabels) {
+            addApexRecord(record, line);
+            return;
+        }
+        int type = record.getType();
+        if (!isAllowedLocalDataType(type)) {
+            skip(line, owner, Type.string(type) + " is not allowed as policy data");
+            return;
+        }
+
+        int triggerLabelIndex = owner.labels() - originLabels - 1;
+        String triggerLabel = owner.getLabelString(triggerLabelIndex);
+        TriggerType triggerType = triggerTypeOf(triggerLabel);
+        if (triggerType == null) {
+            skip(line, owner, "unknown rpz- trigger label " + triggerLabel);
+            return;
+        }
+
+        boolean wildcard = owner.isWild();
+        Name triggerBase = triggerOf(wildcard ? new Name(owner, 1) : owner);
+        PolicyAction action = actionOf(record, triggerBase, wildcard);
+        if (action == null) {
+            Name target = ((CNAMERecord) record).getTarget();
+            skip(line, owner, "unknown rpz- action " + target);
+            return;
+        }
+
+        if (triggerType == TriggerType.QNAME) {
+            addQnameRule(record, line, triggerBase, wildcard, action);
+        } else {
+            addSpecialRule(record, line, triggerBase, wildcard, triggerType, triggerLabelIndex, action);
+        }
+    }
+
+    /** Builds the zone. The builder cannot be used afterwards. */
+    public PolicyZone build() {
+        if (built) {
+            throw new IllegalStateException("build() was already called for zone " + origin);
+        }
+        built = true;
+
+        List<IpTriggerRule> ipRules = new ArrayList<>();
+        List<IpTriggerRule> clientIpRules = new ArrayList<>();
+        List<NsdnameRule> nsdnameRules = new ArrayList<>();
+        List<IpTriggerRule> nsipRules = new ArrayList<>();
+        for (SpecialTrigger special : specialTriggers.values()) {
+            PolicyRule rule = toRule(special.state);
+            switch (special.type) {
+                case RESPONSE_IP -> ipRules.add(special.toIpRule(rule));
+                case CLIENT_IP -> clientIpRules.add(special.toIpRule(rule));
+                case NSIP -> nsipRules.add(special.toIpRule(rule));
+                case NSDNAME -> nsdnameRules.add(new NsdnameRule(rule, special.nameServer));
+                default -> throw new IllegalStateException("not a special trigger: " + special.type);
+            }
+        }
+
+        // Records dropped after their owner got an action CNAME were added out of file order.
+        skipped.sort(Comparator.comparingInt(SkippedRecord::line));
+        return new PolicyZone(
+                origin,
+                soa,
+                settings,
+                source,
+                finish(exactRules),
+                finish(wildcardRules),
+                ipRules,
+                clientIpRules,
+                nsdnameRules,
+                nsipRules,
+                skipped);
+    }
+
+    private void addApexRecord(Record record, int line) {
+        switch (record.getType()) {
+            case Type.SOA -> {
+                if (soa == null) {
+                    soa = (SOARecord) record;
+                } else {
+                    skip(line, record.getName(), "second SOA record at the zone apex");
+                }
+            }
+            case Type.NS -> {
+                // Name servers of the policy zone itself are zone metadata, not a rule.
+            }
+            default -> skip(line, record.getName(), "record at the zone apex is not a policy rule");
+        }
+    }
+
+    private void addQnameRule(
+            Record record, int line, Name triggerBase, boolean wildcard, PolicyAction action) {
+        Map<Name, Object> rules = wildcard ? wildcardRules : exactRules;
+        Object state = rules.get(triggerBase);
+        Object merged = merge(state, record, line, action, triggerBase, wildcard, TriggerType.QNAME);
+        if (merged != state) {
+            rules.put(triggerBase, merged);
+        }
+    }
+
+    private void addSpecialRule(
+            Record record,
+            int line,
+            Name triggerBase,
+            boolean wildcard,
+            TriggerType type,
+            int triggerLabelIndex,
+            PolicyAction action) {
+        Name trigger = triggerOf(record.getName());
+        SpecialTrigger special = specialTriggers.get(trigger);
+        if (special == null) {
+            special = decodeSpecialTrigger(record.getName(), line, trigger, type, triggerLabelIndex);
+            if (special == null) {
+                return;
+            }
+            specialTriggers.put(trigger, special);
+        }
+        special.state = merge(special.state, record, line, action, triggerBase, wildcard, type);
+    }
+
+    /** Decodes the address or name of a non-QNAME trigger. Returns null after skipping the record. */
+    private SpecialTrigger decodeSpecialTrigger(
+            Name owner, int line, Name trigger, TriggerType type, int triggerLabelIndex) {
+        String triggerLabel = owner.getLabelString(triggerLabelIndex);
+        if (type == TriggerType.NSDNAME) {
+            if (triggerLabelIndex == 0) {
+                skip(line, owner, "invalid " + triggerLabel + " trigger: no name server name");
+                return null;
+            }
+            Name nameServer = absolute(trigger.relativize(NSDNAME_SUFFIX));
+            return new SpecialTrigger(type, null, 0, nameServer);
+        }
+        IpTriggerDecoder.Result decoded = IpTriggerDecoder.decode(owner, triggerLabelIndex);
+        if (decoded.error() != null) {
+            skip(line, owner, "invalid " + triggerLabel + " trigger: " + decoded.error());
+            return null;
+        }
+        return new SpecialTrigger(type, decoded.address(), decoded.prefixLength(), null);
+    }
+
+    /**
+     * Returns the state of an owner after adding {@code record}: a {@link PolicyRule} for an
+     * action, a {@link PendingData} for local data, or {@code state} itself when the record is a
+     * duplicate or was skipped.
+     */
+    private Object merge(
+            Object state,
+            Record record,
+            int line,
+            PolicyAction action,
+            Name triggerBase,
+            boolean wildcard,
+            TriggerType type) {
+        boolean isCname = record.getType() == Type.CNAME;
+        if (state == null) {
+            if (action != PolicyAction.LOCAL_DATA) {
+                return PolicyRule.ofAction(origin, triggerBase, wildcard, type, action);
+            }
+            return new PendingData(triggerBase, wildcard, type, record, line);
+        }
+
+        if (state instanceof PolicyRule rule) {
+            if (action != rule.action()) {
+                boolean otherData = action == PolicyAction.LOCAL_DATA && !isCname;
+                skip(line, record.getName(), otherData ? CNAME_AND_OTHER_DATA : conflictingAction(rule.action()));
+            }
+            return state;
+        }
+
+        PendingData data = (PendingData) state;
+        if (data.hasCname) {
+            boolean sameCname = action == PolicyAction.LOCAL_DATA && data.records.contains(record);
+            if (!sameCname) {
+                skip(line, record.getName(), isCname ? conflictingAction(PolicyAction.LOCAL_DATA) : CNAME_AND_OTHER_DATA);
+            }
+            return state;
+        }
+        if (action != PolicyAction.LOCAL_DATA) {
+            for (int i = 0; i < data.records.size(); i++) {
+                skip(data.lines.get(i), data.records.get(i).getName(), CNAME_AND_OTHER_DATA);
+            }
+            return PolicyRule.ofAction(origin, triggerBase, wildcard, type, action);
+        }
+        if (isCname) {
+            skip(line, record.getName(), CNAME_AND_OTHER_DATA);
+            return state;
+        }
+        data.add(record, line);
+        return state;
+    }
+
+    /** Returns the action of a record, or null for a CNAME to an unknown {@code rpz-} name. */
+    private static PolicyAction actionOf(Record record, Name triggerBase, boolean wildcard) {
+        if (!(record instanceof CNAMERecord cname)) {
+            return PolicyAction.LOCAL_DATA;
+        }
+        Name target = cname.getTarget();
+        if (target.equals(Name.root)) {
+            return PolicyAction.NXDOMAIN;
+        }
+        if (target.labels() == 2) {
+            if (target.isWild()) {
+                return PolicyAction.NODATA;
+            }
+            if (target.equals(PASSTHRU_TARGET)) {
+                return PolicyAction.PASSTHRU;
+            }
+            if (target.equals(DROP_TARGET)) {
+                return PolicyAction.DROP;
+            }
+            if (target.equals(TCP_ONLY_TARGET)) {
+                return PolicyAction.TCP_ONLY;
+            }
+            if (target.getLabelString(0).regionMatches(true, 0, RPZ_PREFIX, 0, RPZ_PREFIX.length())) {
+                return null;
+            }
+        }
+        boolean targetIsTrigger = wildcard
+                ? target.isWild() && new Name(target, 1).equals(triggerBase)
+                : target.equals(triggerBase);
+        if (targetIsTrigger) {
+            return PolicyAction.PASSTHRU;
+        }
+        return PolicyAction.LOCAL_DATA;
+    }
+
+    /** Returns false for zone structure, DNSSEC and meta types, which a policy answer must not contain. */
+    private static boolean isAllowedLocalDataType(int type) {
+        return switch (type) {
+            case Type.SOA, Type.NS, Type.DNAME,
+                    Type.RRSIG, Type.NSEC, Type.NSEC3, Type.NSEC3PARAM, Type.DNSKEY, Type.DS,
+                    Type.OPT, Type.TSIG, Type.TKEY -> false;
+            default -> Type.isRR(type);
+        };
+    }
+
+    /** Returns the trigger type of the last label before the origin, or null for unknown rpz- labels. */
+    private static TriggerType triggerTypeOf(String label) {
+        if (!label.regionMatches(true, 0, RPZ_PREFIX, 0, RPZ_PREFIX.length())) {
+            return TriggerType.QNAME;
+        }
+        if (label.equalsIgnoreCase("rpz-ip")) {
+            return TriggerType.RESPONSE_IP;
+        }
+        if (label.equalsIgnoreCase("rpz-client-ip")) {
+            return TriggerType.CLIENT_IP;
+        }
+        if (label.equalsIgnoreCase("rpz-nsdname")) {
+            return TriggerType.NSDNAME;
+        }
+        if (label.equalsIgnoreCase("rpz-nsip")) {
+            return TriggerType.NSIP;
+        }
+        return null;
+    }
+
+    private Name triggerOf(Name owner) {
+        if (originLabels == 1) {
+            return owner;
+        }
+        return absolute(owner.relativize(origin));
+    }
+
+    private static Name absolute(Name relative) {
+        try {
+            return Name.concatenate(relative, Name.root);
+        } catch (NameTooLongException e) {
+            // The relative name is part of a parsed owner, so adding the root label fits.
+            throw new IllegalStateException("cannot make " + relative + " absolute", e);
+        }
+    }
+
+    private static String conflictingAction(PolicyAction first) {
+        return "conflicting action, the first rule at this owner is " + first.label();
+    }
+
+    private void skip(int line, Name owner, String reason) {
+        skipped.add(new SkippedRecord(source, line, owner, reason));
+    }
+
+    private static PolicyRule toRule(Object state) {
+        return state instanceof PendingData data ? data.toRule() : (PolicyRule) state;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<Name, PolicyRule> finish(HashMap<Name, Object> rules) {
+        rules.replaceAll((key, state) -> toRule(state));
+        // Every value is a PolicyRule now. Reusing the map avoids copying a million entries.
+        return (Map<Name, PolicyRule>) (Map<?, ?>) rules;
+    }
+
+    private final class PendingData {
+        final Name triggerBase;
+        final boolean wildcard;
+        final TriggerType type;
+        final boolean hasCname;
+        final List<Record> records = new ArrayList<>(2);
+        final List<Integer> lines = new ArrayList<>(2);
+
+        PendingData(Name triggerBase, boolean wildcard, TriggerType type, Record first, int line) {
+            this.triggerBase = triggerBase;
+            this.wildcard = wildcard;
+            this.type = type;
+            this.hasCname = first.getType() == Type.CNAME;
+            add(first, line);
+        }
+
+        void add(Record record, int line) {
+            records.add(record);
+            lines.add(line);
+        }
+
+        PolicyRule toRule() {
+            // Records of one type form one RRset, which drops exact duplicates and takes the
+            // lowest TTL, as dnsjava's RRset does.
+            Map<Integer, RRset> rrsets = new LinkedHashMap<>();
+            for (Record record : records) {
+                rrsets.computeIfAbsent(record.getType(), t -> new RRset()).addRR(record);
+            }
+            return new PolicyRule(
+                    origin, triggerBase, wildcard, type, PolicyAction.LOCAL_DATA, new ArrayList<>(rrsets.values()));
+        }
+    }
+
+    private static final class SpecialTrigger {
+        final TriggerType type;
+        final InetAddress address;
+        final int prefixLength;
+        final Name nameServer;
+        Object state;
+
+        SpecialTrigger(TriggerType type, InetAddress address, int prefixLength, Name nameServer) {
+            this.type = type;
+            this.address = address;
+            this.prefixLength = prefixLength;
+            this.nameServer = nameServer;
+        }
+
+        IpTriggerRule toIpRule(PolicyRule rule) {
+            return new IpTriggerRule(rule, address, prefixLength);
+        }
+    }
+}

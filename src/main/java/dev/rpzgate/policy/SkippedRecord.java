@@ -1,0 +1,14 @@
+package dev.rpzgate.policy;
+
+import org.xbill.DNS.Name;
+
+/**
+ * A record of a policy zone file that did not become part of a rule.
+ *
+ * @param file path of the zone file, as given to the loader
+ * @param line line where the record ends; records read through {@code $INCLUDE} carry the line of
+ *     the directive
+ * @param owner owner name of the record, absolute
+ * @param reason why the record was skipped
+ */
+public record SkippedRecord(String file, int line, Name owner, String reason) {}
