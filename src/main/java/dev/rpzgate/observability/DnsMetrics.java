@@ -1,0 +1,117 @@
+package dev.rpzgate.observability;
+
+import dev.rpzgate.wire.Transport;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.xbill.DNS.Rcode;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Prometheus counters of the query path. Every counter is looked up once and kept, because
+ * building a tagged Micrometer meter per query would allocate on every query.
+ * Names follow {@code rpzgate_<what>_total} with a small fixed set of tags.
+ */
+public final class DnsMetrics {
+
+    /** rcode tag of a query that got no answer at all (DROP, or a packet too short to answer). */
+    public static final String NO_ANSWER = "NONE";
+
+    private static final int RCODES = 24;
+
+    private final MeterRegistry registry;
+    private final Counter[][] queries = new Counter[Transport.values().length][RCODES];
+    private final Counter[] droppedQueries = new Counter[Transport.values().length];
+    private final Map<String, Counter> policyHits = new ConcurrentHashMap<>();
+    private final Map<String, UpstreamCounters> upstreams = new ConcurrentHashMap<>();
+
+    public DnsMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        for (Transport transport : Transport.values()) {
+            for (int rcode = 0; rcode < RCODES; rcode++) {
+                queries[transport.ordinal()][rcode] = Counter.builder("rpzgate_queries")
+                        .description("Client queries answered, by transport and response code")
+                        .tag("protocol", transport.label())
+                        .tag("rcode", Rcode.string(rcode))
+                        .register(registry);
+            }
+            droppedQueries[transport.ordinal()] = Counter.builder("rpzgate_queries")
+                    .description("Client queries answered, by transport and response code")
+                    .tag("protocol", transport.label())
+                    .tag("rcode", NO_ANSWER)
+                    .register(registry);
+        }
+    }
+
+    /** Counts a query answered with {@code rcode} over {@code transport}. */
+    public void query(Transport transport, int rcode) {
+        if (rcode >= 0 && rcode < RCODES) {
+            queries[transport.ordinal()][rcode].increment();
+        } else {
+            Counter.builder("rpzgate_queries").tag("protocol", transport.label())
+                    .tag("rcode", Rcode.string(rcode)).register(registry).increment();
+        }
+    }
+
+    /** Counts a query that got no answer: DROP policy or an unreadable packet. */
+    public void queryWithoutAnswer(Transport transport) {
+        droppedQueries[transport.ordinal()].increment();
+    }
+
+    /** Counts a policy hit of {@code zone} whose action is {@code action}. */
+    public void policyHit(String zone, String action) {
+        policyHits.computeIfAbsent(zone + '\n' + action, key -> Counter.builder("rpzgate_policy_hits")
+                .description("Queries rewritten by a policy zone, by zone and action")
+                .tag("zone", zone)
+                .tag("action", action)
+                .register(registry)).increment();
+    }
+
+    /** Returns the counters of one upstream, registering them on first use. */
+    public UpstreamCounters upstream(String upstream) {
+        return upstreams.computeIfAbsent(upstream, name -> new UpstreamCounters(registry, name));
+    }
+
+    /** Counters of one upstream, held by the resolver so that no lookup happens per query. */
+    public static final class UpstreamCounters {
+        private final MeterRegistry registry;
+        private final String upstream;
+        private final Counter[] answers = new Counter[RCODES];
+        private final Counter timeouts;
+
+        UpstreamCounters(MeterRegistry registry, String upstream) {
+            this.registry = registry;
+            this.upstream = upstream;
+            for (int rcode = 0; rcode < RCODES; rcode++) {
+                answers[rcode] = answerCounter(rcode);
+            }
+            this.timeouts = Counter.builder("rpzgate_upstream_timeouts")
+                    .description("Queries to an upstream that timed out or could not be sent")
+                    .tag("upstream", upstream)
+                    .register(registry);
+        }
+
+        private Counter answerCounter(int rcode) {
+            return Counter.builder("rpzgate_upstream_responses")
+                    .description("Answers received from an upstream, by response code")
+                    .tag("upstream", upstream)
+                    .tag("rcode", Rcode.string(rcode))
+                    .register(registry);
+        }
+
+        /** Counts an answer with {@code rcode}. */
+        public void answer(int rcode) {
+            if (rcode >= 0 && rcode < RCODES) {
+                answers[rcode].increment();
+            } else {
+                answerCounter(rcode).increment();
+            }
+        }
+
+        /** Counts a query that got no usable answer in time. */
+        public void timeout() {
+            timeouts.increment();
+        }
+    }
+}
