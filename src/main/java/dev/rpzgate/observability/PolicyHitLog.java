@@ -1,0 +1,54 @@
+package dev.rpzgate.observability;
+
+import org.jboss.logging.Logger;
+
+import java.time.Instant;
+
+/**
+ * Writes one JSON line per rewritten answer to the log category {@code rpzgate.policy.hit}, so a
+ * security team can ship, search and alert on policy hits apart from the service log.
+ */
+public final class PolicyHitLog {
+
+    /** Log category of the hit lines; its level or handler can be set on its own. */
+    public static final String CATEGORY = "rpzgate.policy.hit";
+
+    private static final Logger LOG = Logger.getLogger(CATEGORY);
+
+    /** Logs one hit. {@code rule} is the owner name of the matching rule in its policy zone. */
+    public void hit(String client, String qname, String qtype, String zone, String rule, String action) {
+        if (!LOG.isInfoEnabled()) {
+            return;
+        }
+        StringBuilder line = new StringBuilder(200);
+        line.append('{');
+        field(line, "time", Instant.now().toString()).append(',');
+        field(line, "client", client).append(',');
+        field(line, "qname", qname).append(',');
+        field(line, "qtype", qtype).append(',');
+        field(line, "zone", zone).append(',');
+        field(line, "rule", rule).append(',');
+        field(line, "action", action);
+        line.append('}');
+        LOG.info(line);
+    }
+
+    private static StringBuilder field(StringBuilder line, String name, String value) {
+        line.append('"').append(name).append("\":\"");
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '"' -> line.append("\\\"");
+                case '\\' -> line.append("\\\\");
+                default -> {
+                    if (c < 0x20) {
+                        line.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        line.append(c);
+                    }
+                }
+            }
+        }
+        return line.append('"');
+    }
+}

@@ -1,0 +1,108 @@
+package dev.rpzgate.server;
+
+import dev.rpzgate.config.RpzgateConfig;
+import dev.rpzgate.observability.DnsMetrics;
+import dev.rpzgate.observability.PolicyHitLog;
+import dev.rpzgate.policy.PolicyStore;
+import dev.rpzgate.policy.ZoneSettings;
+import dev.rpzgate.source.RpzZoneFileLoader;
+import dev.rpzgate.upstream.Upstream;
+import dev.rpzgate.upstream.Upstreams;
+import dev.rpzgate.wire.HostPort;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Starts rpzgate: loads the policy zones, works out the upstreams, then opens the UDP and TCP
+ * listeners on every event loop. Start-up fails, naming the file and line, when a zone file cannot
+ * be loaded, and naming the setting when the configuration is invalid.
+ */
+@ApplicationScoped
+public class DnsServer {
+
+    private static final Logger LOG = Logger.getLogger(DnsServer.class);
+
+    @Inject
+    RpzgateConfig config;
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    PolicyStore policyStore;
+
+    @Inject
+    DnsMetrics metrics;
+
+    @Inject
+    PolicyHitLog hitLog;
+
+    private final List<String> deployments = new ArrayList<>();
+    private volatile int port = -1;
+    private volatile boolean listening;
+
+    void onStart(@Observes StartupEvent event) throws Exception {
+        policyStore.replace(RpzZoneFileLoader.loadAll(config.policy().files().orElse(List.of()),
+                new ZoneSettings(config.policy().maxPolicyTtl())));
+
+        HostPort listen = HostPort.parse(config.listen(), 53);
+        int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
+        // Every loop gets its own UDP socket only where SO_REUSEPORT lets them share the port.
+        boolean reusePort = vertx.isNativeTransportEnabled() && loops > 1;
+
+        // With port 0 the kernel picks a free port, which no upstream can already be using.
+        List<Upstream> upstreams = Upstreams.resolve(config, listen);
+        DnsVerticle first = new DnsVerticle(settings(listen, listen.port(), true, reusePort, upstreams),
+                policyStore, metrics, hitLog);
+        deployments.add(await(first));
+        port = first.udpPort();
+
+        for (int i = 1; i < loops; i++) {
+            DnsVerticle next = new DnsVerticle(settings(listen, port, reusePort, reusePort, upstreams),
+                    policyStore, metrics, hitLog);
+            deployments.add(await(next));
+        }
+        listening = true;
+        LOG.infof("rpzgate answering on %s port %d (UDP and TCP, %d event loops, UDP sockets: %d), forwarding to %s",
+                listen.host(), port, loops, reusePort ? loops : 1,
+                upstreams.stream().map(Upstream::name).collect(Collectors.joining(", ")));
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        for (String id : deployments) {
+            vertx.undeploy(id).toCompletionStage().toCompletableFuture().join();
+        }
+        deployments.clear();
+        listening = false;
+    }
+
+    /** Port that the UDP and TCP listeners are bound to; -1 before start-up. */
+    public int port() {
+        return port;
+    }
+
+    /** Whether the listeners are open. */
+    public boolean listening() {
+        return listening;
+    }
+
+    private DnsVerticle.Settings settings(HostPort listen, int port, boolean bindUdp, boolean reusePort,
+                                          List<Upstream> upstreams) {
+        return new DnsVerticle.Settings(listen.host(), port, bindUdp, reusePort, config.tcp().idleTimeout(),
+                upstreams, config.upstream().timeout());
+    }
+
+    private String await(DnsVerticle verticle) throws Exception {
+        return vertx.deployVerticle(verticle, new DeploymentOptions()).toCompletionStage().toCompletableFuture().get();
+    }
+}

@@ -1,0 +1,168 @@
+package dev.rpzgate.server;
+
+import dev.rpzgate.observability.DnsMetrics;
+import dev.rpzgate.observability.PolicyHitLog;
+import dev.rpzgate.policy.PolicyStore;
+import dev.rpzgate.upstream.Upstream;
+import dev.rpzgate.upstream.UpstreamResolver;
+import dev.rpzgate.wire.Transport;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.datagram.DatagramPacket;
+import io.vertx.core.datagram.DatagramSocket;
+import io.vertx.core.datagram.DatagramSocketOptions;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.parsetools.RecordParser;
+import org.jboss.logging.Logger;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The listeners of one event loop: a UDP socket (one per loop with SO_REUSEPORT, where the
+ * transport has it) and its share of the TCP server, both feeding this loop's
+ * {@link QueryPipeline} and upstream resolver.
+ */
+final class DnsVerticle extends AbstractVerticle {
+
+    private static final Logger LOG = Logger.getLogger(DnsVerticle.class);
+
+    /** What one instance listens on and forwards to. */
+    record Settings(String host, int port, boolean bindUdp, boolean reusePort, Duration tcpIdleTimeout,
+                    List<Upstream> upstreams, Duration upstreamTimeout) {
+    }
+
+    private final Settings settings;
+    private final PolicyStore policy;
+    private final DnsMetrics metrics;
+    private final PolicyHitLog hitLog;
+
+    private UpstreamResolver resolver;
+    private QueryPipeline pipeline;
+    private DatagramSocket udpSocket;
+    private NetServer tcpServer;
+    private int udpPort = -1;
+    private int tcpPort = -1;
+
+    DnsVerticle(Settings settings, PolicyStore policy, DnsMetrics metrics, PolicyHitLog hitLog) {
+        this.settings = settings;
+        this.policy = policy;
+        this.metrics = metrics;
+        this.hitLog = hitLog;
+    }
+
+    int udpPort() {
+        return udpPort;
+    }
+
+    int tcpPort() {
+        return tcpPort;
+    }
+
+    @Override
+    public void start(Promise<Void> started) {
+        resolver = new UpstreamResolver(vertx, settings.upstreams(), settings.upstreamTimeout(), metrics);
+        pipeline = new QueryPipeline(policy, resolver, metrics, hitLog);
+        resolver.start()
+                .compose(v -> settings.bindUdp() ? listenUdp(settings.port()) : Future.succeededFuture())
+                .compose(v -> listenTcp(udpPort > 0 ? udpPort : settings.port()))
+                .onComplete(started);
+    }
+
+    @Override
+    public void stop(Promise<Void> stopped) {
+        Future<Void> udp = udpSocket == null ? Future.succeededFuture() : udpSocket.close();
+        Future<Void> tcp = tcpServer == null ? Future.succeededFuture() : tcpServer.close();
+        Future.join(udp, tcp, resolver.close()).<Void>mapEmpty().onComplete(stopped);
+    }
+
+    private Future<Void> listenUdp(int port) {
+        DatagramSocketOptions options = new DatagramSocketOptions()
+                .setIpV6(settings.host().contains(":"))
+                .setReusePort(settings.reusePort())
+                .setReceiveBufferSize(4 * 1024 * 1024);
+        udpSocket = vertx.createDatagramSocket(options);
+        udpSocket.handler(this::onUdpPacket);
+        udpSocket.exceptionHandler(error -> LOG.warnf("UDP listener error, listener keeps running: %s", error.getMessage()));
+        return udpSocket.listen(port, settings.host()).map(socket -> {
+            udpPort = socket.localAddress().port();
+            return null;
+        });
+    }
+
+    private void onUdpPacket(DatagramPacket packet) {
+        SocketAddress sender = packet.sender();
+        InetSocketAddress client = toInet(sender);
+        try {
+            pipeline.handle(packet.data().getBytes(), client, Transport.UDP,
+                    answer -> udpSocket.send(Buffer.buffer(answer), sender.port(), sender.host()));
+        } catch (RuntimeException e) {
+            // One bad packet must never stop the listener.
+            LOG.errorf(e, "unexpected error answering a UDP query from %s; the query is dropped", client);
+        }
+    }
+
+    private Future<Void> listenTcp(int port) {
+        NetServerOptions options = new NetServerOptions()
+                .setHost(settings.host())
+                .setPort(port)
+                .setTcpNoDelay(true)
+                .setIdleTimeout((int) settings.tcpIdleTimeout().toMillis())
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+        tcpServer = vertx.createNetServer(options).connectHandler(this::onTcpConnection);
+        return tcpServer.listen().map(server -> {
+            tcpPort = server.actualPort();
+            return null;
+        });
+    }
+
+    /**
+     * Reads 2-byte length-prefixed queries (RFC 1035 section 4.2.2). Each query is answered as soon
+     * as its answer is ready, so answers may leave in another order than the queries came (RFC 7766).
+     */
+    private void onTcpConnection(NetSocket socket) {
+        InetSocketAddress client = toInet(socket.remoteAddress());
+        RecordParser parser = RecordParser.newFixed(2);
+        boolean[] readingLength = {true};
+        parser.handler(frame -> {
+            if (readingLength[0]) {
+                int length = frame.getUnsignedShort(0);
+                if (length == 0) {
+                    socket.close(); // no DNS message is empty; the stream is out of step
+                    return;
+                }
+                readingLength[0] = false;
+                parser.fixedSizeMode(length);
+                return;
+            }
+            readingLength[0] = true;
+            parser.fixedSizeMode(2);
+            try {
+                pipeline.handle(frame.getBytes(), client, Transport.TCP, answer -> socket.write(
+                        Buffer.buffer(answer.length + 2).appendUnsignedShort(answer.length).appendBytes(answer)));
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "unexpected error answering a TCP query from %s; the query is dropped", client);
+            }
+        });
+        socket.handler(parser);
+        socket.exceptionHandler(error -> LOG.debugf("TCP connection from %s failed: %s", client, error.getMessage()));
+    }
+
+    private static InetSocketAddress toInet(SocketAddress address) {
+        try {
+            // hostAddress() is an IP literal here, so getByName parses it without a lookup.
+            return new InetSocketAddress(InetAddress.getByName(address.hostAddress()), address.port());
+        } catch (UnknownHostException e) {
+            return InetSocketAddress.createUnresolved(address.hostAddress(), address.port());
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package dev.rpzgate.testing;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+import java.util.Map;
+
+/**
+ * Starts two test upstreams on 127.0.0.1 before rpzgate starts and points rpzgate at them:
+ * {@link #primary()} first, {@link #secondary()} second. Both serve the same data: any name
+ * resolves to 192.0.2.1 / 2001:db8::1 (TTL 300), plus the edge cases the tests ask for.
+ */
+public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
+
+    private static volatile TestUpstream primary;
+    private static volatile TestUpstream secondary;
+
+    public static TestUpstream primary() {
+        return primary;
+    }
+
+    public static TestUpstream secondary() {
+        return secondary;
+    }
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            primary = withData(TestUpstream.start());
+            secondary = withData(TestUpstream.start());
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the test upstreams", e);
+        }
+        return Map.of(
+                "rpzgate.upstreams", primary.address() + "," + secondary.address(),
+                "rpzgate.upstream.timeout", "500ms",
+                "rpzgate.tcp.idle-timeout", "1s",
+                "rpzgate.policy.files", "src/test/resources/zones/first-policy.zone,"
+                        + "later-policy=src/test/resources/zones/later-policy.zone");
+    }
+
+    /** Loads the data every end-to-end test expects from the upstream. */
+    static TestUpstream withData(TestUpstream upstream) {
+        upstream.answerAnyName("192.0.2.1", "2001:db8::1", 300);
+        upstream.add("""
+                walled-garden.example. 300 IN A 192.0.2.200
+                cloak.example. 300 IN CNAME tracker.bad.example.
+                tracker.bad.example. 300 IN A 192.0.2.66
+                mx.example. 300 IN MX 10 mail1.example.
+                """);
+        for (int i = 1; i <= 8; i++) {
+            upstream.add("bigtxt.example. 300 IN TXT \"" + ("chunk" + i + "-").repeat(25) + "\"");
+        }
+        return upstream;
+    }
+
+    @Override
+    public void stop() {
+        if (primary != null) {
+            primary.close();
+        }
+        if (secondary != null) {
+            secondary.close();
+        }
+    }
+}
