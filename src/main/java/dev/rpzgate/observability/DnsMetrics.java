@@ -1,12 +1,16 @@
 package dev.rpzgate.observability;
 
 import dev.rpzgate.wire.Transport;
+import dev.rpzgate.policy.PolicyStore;
+import dev.rpzgate.policy.PolicyZone;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.xbill.DNS.Rcode;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Prometheus counters of the query path. Every counter is looked up once and kept, because
@@ -66,6 +70,34 @@ public final class DnsMetrics {
                 .tag("zone", zone)
                 .tag("action", action)
                 .register(registry)).increment();
+    }
+
+    /**
+     * Registers the per-zone gauges of {@code zone}: serial, rules and skipped records. Each
+     * gauge reads the zone of that name from the policy in force at scrape time, so it follows
+     * reloads; a zone no longer loaded reads NaN.
+     */
+    public void registerZone(String zone, PolicyStore store) {
+        gauge("rpzgate_policy_zone_serial", "SOA serial of the policy zone in force", zone, store,
+                PolicyZone::serial);
+        gauge("rpzgate_policy_zone_rules", "Rules of the policy zone in force", zone, store, PolicyZone::ruleCount);
+        gauge("rpzgate_policy_zone_skipped_records", "Records of the policy zone skipped because they cannot be policy",
+                zone, store, loaded -> loaded.skipped().size());
+    }
+
+    private void gauge(String name, String description, String zone, PolicyStore store,
+                       ToDoubleFunction<PolicyZone> value) {
+        Gauge.builder(name, store, current -> {
+                    for (PolicyZone loaded : current.current().zones()) {
+                        if (loaded.name().toString(true).equals(zone)) {
+                            return value.applyAsDouble(loaded);
+                        }
+                    }
+                    return Double.NaN;
+                })
+                .description(description)
+                .tag("zone", zone)
+                .register(registry);
     }
 
     /** Returns the counters of one upstream, registering them on first use. */

@@ -54,6 +54,7 @@ public class DnsServer {
     void onStart(@Observes StartupEvent event) throws Exception {
         policyStore.replace(RpzZoneFileLoader.loadAll(config.policy().files().orElse(List.of()),
                 new ZoneSettings(config.policy().maxPolicyTtl())));
+        policyStore.current().zones().forEach(zone -> metrics.registerZone(zone.name().toString(true), policyStore));
 
         HostPort listen = HostPort.parse(config.listen(), 53);
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());

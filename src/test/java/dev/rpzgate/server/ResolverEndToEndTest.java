@@ -5,6 +5,8 @@ import dev.rpzgate.testing.TestUpstream;
 import dev.rpzgate.testing.UpstreamResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,6 +30,7 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
@@ -44,8 +47,18 @@ import static org.hamcrest.Matchers.containsString;
  * questions over UDP and TCP.
  */
 @QuarkusTest
-@QuarkusTestResource(UpstreamResource.class)
+@TestProfile(ResolverEndToEndTest.TwoZones.class)
+@QuarkusTestResource(value = UpstreamResource.class, restrictToAnnotatedClass = true)
 class ResolverEndToEndTest {
+
+    /** Loads the two test policy zones, first-policy before later-policy. */
+    public static class TwoZones implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("rpzgate.policy.files", "src/test/resources/zones/first-policy.zone,"
+                    + "later-policy=src/test/resources/zones/later-policy.zone");
+        }
+    }
 
     @Inject
     DnsServer server;

@@ -12,6 +12,7 @@ import dev.rpzgate.policy.PolicyRule;
 import dev.rpzgate.policy.PolicySet;
 import dev.rpzgate.policy.PolicyZone;
 import dev.rpzgate.policy.SkippedRecord;
+import dev.rpzgate.testing.SharedData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,28 +44,13 @@ class RealFeedsTest {
 
     @BeforeAll
     static void loadFeeds() throws ZoneLoadException {
-        Path data = findSharedData();
+        Path data = SharedData.find();
         assumeTrue(data != null,
                 "no shared/data/feeds found: set -Drpzgate.shared.data=/path/to/shared/data to run the feed tests");
         feeds = data.resolve("feeds");
         queries = data.resolve("queries");
         urlhaus = RpzZoneFileLoader.load(feeds.resolve("urlhaus-filter-rpz.conf"), null, SETTINGS);
         fake = RpzZoneFileLoader.load(feeds.resolve("hagezi-rpz-fake.txt"), null, SETTINGS);
-    }
-
-    private static Path findSharedData() {
-        String property = System.getProperty("rpzgate.shared.data");
-        if (property != null && !property.isBlank()) {
-            Path data = Path.of(property);
-            return Files.isDirectory(data.resolve("feeds")) ? data : null;
-        }
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path data = dir.resolve("shared").resolve("data");
-            if (Files.isDirectory(data.resolve("feeds"))) {
-                return data;
-            }
-        }
-        return null;
     }
 
     private static Name name(String text) {

@@ -33,9 +33,7 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
         return Map.of(
                 "rpzgate.upstreams", primary.address() + "," + secondary.address(),
                 "rpzgate.upstream.timeout", "500ms",
-                "rpzgate.tcp.idle-timeout", "1s",
-                "rpzgate.policy.files", "src/test/resources/zones/first-policy.zone,"
-                        + "later-policy=src/test/resources/zones/later-policy.zone");
+                "rpzgate.tcp.idle-timeout", "1s");
     }
 
     /** Loads the data every end-to-end test expects from the upstream. */
