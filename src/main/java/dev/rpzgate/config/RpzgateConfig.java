@@ -62,13 +62,69 @@ public interface RpzgateConfig {
 
         /**
          * RPZ zone files in precedence order (the first wins), each {@code path} or
-         * {@code origin=path}. Without an origin, the zone is named after the file's base name
-         * up to the first dot.
+         * {@code origin=path}, with default zone settings. Without an origin, the zone is named after
+         * the file's base name up to the first dot. Use {@link #zones()} to give settings per zone.
          */
         Optional<List<String>> files();
+
+        /**
+         * Policy zones with their own settings, in precedence order (the first wins). Written as
+         * {@code rpzgate.policy.zones[0].file=...} in properties, or as a YAML list. Set either this
+         * or {@link #files()}.
+         */
+        Optional<List<Zone>> zones();
 
         /** Upper bound on the TTL of every rewritten answer, as BIND's {@code max-policy-ttl}. */
         @WithDefault("5s")
         Duration maxPolicyTtl();
+    }
+
+    /** One policy zone and its settings, named after BIND's {@code response-policy} zone options. */
+    interface Zone {
+
+        /** RPZ zone file. */
+        String file();
+
+        /** Zone name; defaults to the file's base name up to the first dot. */
+        Optional<String> origin();
+
+        /**
+         * Action that replaces every rule's own: {@code given} (keep them), {@code disabled} (log
+         * only), {@code passthru}, {@code drop}, {@code nxdomain}, {@code nodata}, {@code tcp-only},
+         * {@code cname NAME}, {@code local-data-or-passthru} or {@code local-data-or-disabled}.
+         */
+        @WithDefault("given")
+        String policy();
+
+        /** Upper bound on the TTL of records this zone's rules supply; defaults to {@code rpzgate.policy.max-policy-ttl}. */
+        Optional<Duration> maxPolicyTtl();
+
+        /** Whether rewritten answers carry this zone's SOA in the additional section. */
+        @WithDefault("true")
+        boolean addSoa();
+
+        /** Whether hits of this zone are written to the policy-hit log. */
+        @WithDefault("true")
+        boolean log();
+
+        /** Whether answers are rewritten even when the client set DO and the upstream's answer is signed. */
+        @WithDefault("false")
+        boolean breakDnssec();
+
+        /** Whether this zone applies only to queries with RD set. */
+        @WithDefault("true")
+        boolean recursiveOnly();
+
+        /** Whether NSDNAME rules are evaluated; they cost upstream queries for the name servers. */
+        @WithDefault("true")
+        boolean nsdnameEnable();
+
+        /** Whether NSIP rules are evaluated; they cost upstream queries for the name server addresses. */
+        @WithDefault("true")
+        boolean nsipEnable();
+
+        /** Extended DNS Error on rewritten answers: {@code none}, {@code blocked}, {@code censored} or {@code filtered}. */
+        @WithDefault("none")
+        String ede();
     }
 }

@@ -28,6 +28,7 @@ public final class DnsMetrics {
     private final Counter[][] queries = new Counter[Transport.values().length][RCODES];
     private final Counter[] droppedQueries = new Counter[Transport.values().length];
     private final Map<String, Counter> policyHits = new ConcurrentHashMap<>();
+    private final Map<String, Counter> wouldHits = new ConcurrentHashMap<>();
     private final Map<String, UpstreamCounters> upstreams = new ConcurrentHashMap<>();
 
     public DnsMetrics(MeterRegistry registry) {
@@ -98,6 +99,15 @@ public final class DnsMetrics {
                 .description(description)
                 .tag("zone", zone)
                 .register(registry);
+    }
+
+    /** Counts a hit of a disabled rule: logged as what it would have done, the answer unchanged. */
+    public void wouldHit(String zone, String action) {
+        wouldHits.computeIfAbsent(zone + '\n' + action, key -> Counter.builder("rpzgate_policy_disabled_hits")
+                .description("Queries that a disabled rule matched, by zone and the action it would have taken")
+                .tag("zone", zone)
+                .tag("action", action)
+                .register(registry)).increment();
     }
 
     /** Returns the counters of one upstream, registering them on first use. */

@@ -15,8 +15,13 @@ public final class PolicyHitLog {
 
     private static final Logger LOG = Logger.getLogger(CATEGORY);
 
-    /** Logs one hit. {@code rule} is the owner name of the matching rule in its policy zone. */
-    public void hit(String client, String qname, String qtype, String zone, String rule, String action) {
+    /**
+     * Logs one hit. {@code rule} is the owner name of the matching rule in its policy zone;
+     * {@code enforced} is false for a rule that its zone's settings disable, which only logs what it
+     * would have done.
+     */
+    public void hit(String client, String qname, String qtype, String zone, String rule, String action,
+                    boolean enforced) {
         if (!LOG.isInfoEnabled()) {
             return;
         }
@@ -29,6 +34,9 @@ public final class PolicyHitLog {
         field(line, "zone", zone).append(',');
         field(line, "rule", rule).append(',');
         field(line, "action", action);
+        if (!enforced) {
+            line.append(",\"disabled\":true");
+        }
         line.append('}');
         LOG.info(line);
     }

@@ -4,8 +4,7 @@ import dev.rpzgate.config.RpzgateConfig;
 import dev.rpzgate.observability.DnsMetrics;
 import dev.rpzgate.observability.PolicyHitLog;
 import dev.rpzgate.policy.PolicyStore;
-import dev.rpzgate.policy.ZoneSettings;
-import dev.rpzgate.source.RpzZoneFileLoader;
+import dev.rpzgate.source.ConfiguredZones;
 import dev.rpzgate.upstream.Upstream;
 import dev.rpzgate.upstream.Upstreams;
 import dev.rpzgate.wire.HostPort;
@@ -52,8 +51,7 @@ public class DnsServer {
     private volatile boolean listening;
 
     void onStart(@Observes StartupEvent event) throws Exception {
-        policyStore.replace(RpzZoneFileLoader.loadAll(config.policy().files().orElse(List.of()),
-                new ZoneSettings(config.policy().maxPolicyTtl())));
+        policyStore.replace(ConfiguredZones.load(config.policy()));
         policyStore.current().zones().forEach(zone -> metrics.registerZone(zone.name().toString(true), policyStore));
 
         HostPort listen = HostPort.parse(config.listen(), 53);

@@ -1,8 +1,5 @@
 package dev.rpzgate.server;
 
-import dev.rpzgate.policy.PolicyAction;
-import dev.rpzgate.policy.PolicyMatch;
-import dev.rpzgate.policy.PolicyRule;
 import dev.rpzgate.policy.PolicyZone;
 import dev.rpzgate.wire.ClientQuery;
 import dev.rpzgate.wire.Responses;
@@ -28,23 +25,15 @@ final class PolicyAnswers {
     record LocalAnswer(Message answer, Name cnameTarget) {
     }
 
-    /** Returns the action name used in metrics and the hit log; a CNAME rewrite is {@code cname}. */
-    static String actionLabel(PolicyRule rule) {
-        if (rule.action() == PolicyAction.LOCAL_DATA && rule.cname() != null) {
-            return "cname";
-        }
-        return rule.action().label();
-    }
-
-    Message nxdomain(ClientQuery query, PolicyMatch match) {
+    Message nxdomain(ClientQuery query, PolicyDecision decision) {
         Message answer = Responses.newAnswer(query, Rcode.NXDOMAIN);
-        addZoneSoa(answer, match.zone());
+        addZoneSoa(answer, decision.zone());
         return answer;
     }
 
-    Message nodata(ClientQuery query, PolicyMatch match) {
+    Message nodata(ClientQuery query, PolicyDecision decision) {
         Message answer = Responses.newAnswer(query, Rcode.NOERROR);
-        addZoneSoa(answer, match.zone());
+        addZoneSoa(answer, decision.zone());
         return answer;
     }
 
@@ -59,9 +48,16 @@ final class PolicyAnswers {
      * Answers from the rule's local data: the RRset of the query type, else the rule's CNAME (whose
      * target the caller resolves), else NODATA; a query of type ANY gets every RRset.
      */
-    LocalAnswer localData(ClientQuery query, PolicyMatch match) {
-        long maxTtl = match.zone().settings().maxPolicyTtlSeconds();
-        dev.rpzgate.policy.LocalAnswer local = match.rule().localAnswer(query.qname(), query.qtype(), maxTtl);
+    LocalAnswer localData(ClientQuery query, PolicyDecision decision) {
+        long maxTtl = decision.zone().settings().maxPolicyTtlSeconds();
+        if (decision.cnameOverride()) {
+            Message answer = Responses.newAnswer(query, Rcode.NOERROR);
+            Name target = decision.zone().settings().override().cnameTarget();
+            answer.addRecord(new CNAMERecord(query.qname(), query.qclass(), maxTtl, target), Section.ANSWER);
+            addZoneSoa(answer, decision.zone());
+            return new LocalAnswer(answer, query.qtype() == Type.CNAME ? null : target);
+        }
+        dev.rpzgate.policy.LocalAnswer local = decision.rule().localAnswer(query.qname(), query.qtype(), maxTtl);
         Message answer = Responses.newAnswer(query, local.rcode());
         Name cnameTarget = null;
         for (Record record : local.records()) {
@@ -70,7 +66,7 @@ final class PolicyAnswers {
                 cnameTarget = cname.getTarget();
             }
         }
-        addZoneSoa(answer, match.zone());
+        addZoneSoa(answer, decision.zone());
         return new LocalAnswer(answer, cnameTarget);
     }
 
@@ -85,7 +81,7 @@ final class PolicyAnswers {
 
     private static void addZoneSoa(Message answer, PolicyZone zone) {
         SOARecord soa = zone.soa();
-        if (soa == null) {
+        if (soa == null || !zone.settings().addSoa()) {
             return;
         }
         long ttl = Math.min(soa.getTTL(), soa.getMinimum());

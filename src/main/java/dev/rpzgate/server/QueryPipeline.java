@@ -2,15 +2,16 @@ package dev.rpzgate.server;
 
 import dev.rpzgate.observability.DnsMetrics;
 import dev.rpzgate.observability.PolicyHitLog;
+import dev.rpzgate.policy.ExtendedError;
 import dev.rpzgate.policy.PolicyAction;
-import dev.rpzgate.policy.PolicyMatch;
-import dev.rpzgate.policy.PolicyRule;
 import dev.rpzgate.policy.PolicyStore;
 import dev.rpzgate.upstream.UpstreamResolver;
 import dev.rpzgate.wire.ClientQuery;
 import dev.rpzgate.wire.Responses;
 import dev.rpzgate.wire.Transport;
 import org.jboss.logging.Logger;
+import org.xbill.DNS.EDNSOption;
+import org.xbill.DNS.ExtendedErrorCodeOption;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Opcode;
@@ -42,6 +43,7 @@ public final class QueryPipeline {
     private final DnsMetrics metrics;
     private final PolicyHitLog hitLog;
     private final PolicyAnswers policyAnswers;
+    private final PolicyEvaluator evaluator;
 
     public QueryPipeline(PolicyStore policy, UpstreamResolver upstream, DnsMetrics metrics, PolicyHitLog hitLog) {
         this.policy = policy;
@@ -49,6 +51,7 @@ public final class QueryPipeline {
         this.metrics = metrics;
         this.hitLog = hitLog;
         this.policyAnswers = new PolicyAnswers();
+        this.evaluator = new PolicyEvaluator(metrics, hitLog);
     }
 
     /**
@@ -61,28 +64,59 @@ public final class QueryPipeline {
             return;
         }
 
-        PolicyMatch match = policy.current().matchQname(query.qname());
-        if (match == null) {
+        PolicyDecision decision = evaluator.matchQname(query, policy.current());
+        if (decision == null) {
             forward(query, reply);
             return;
         }
+        if (query.dnssecOk() && !decision.zone().settings().breakDnssec()
+                && decision.action() != PolicyAction.PASSTHRU) {
+            applyUnlessSigned(query, decision, reply);
+            return;
+        }
+        apply(query, decision, reply);
+    }
 
-        PolicyRule rule = match.rule();
-        recordHit(query, match);
-        switch (rule.action()) {
+    /** Answers as the decision's action says. */
+    private void apply(ClientQuery query, PolicyDecision decision, Consumer<byte[]> reply) {
+        evaluator.recordHit(query, decision);
+        switch (decision.action()) {
             case PASSTHRU -> forward(query, reply);
-            case DROP -> metrics.queryWithoutAnswer(transport);
+            case DROP -> metrics.queryWithoutAnswer(query.transport());
             case TCP_ONLY -> {
-                if (transport == Transport.UDP) {
+                if (query.transport() == Transport.UDP) {
                     send(query, policyAnswers.truncated(query), reply);
                 } else {
                     forward(query, reply);
                 }
             }
-            case NXDOMAIN -> send(query, policyAnswers.nxdomain(query, match), reply);
-            case NODATA -> send(query, policyAnswers.nodata(query, match), reply);
-            case LOCAL_DATA -> answerLocalData(query, match, reply);
+            case NXDOMAIN -> sendRewrite(query, decision, policyAnswers.nxdomain(query, decision), reply);
+            case NODATA -> sendRewrite(query, decision, policyAnswers.nodata(query, decision), reply);
+            case LOCAL_DATA -> answerLocalData(query, decision, reply);
         }
+    }
+
+    /**
+     * Asks the upstream first and keeps its answer when it is signed, because a client that set DO
+     * may validate it and would reject a rewrite ({@code break-dnssec no}, BIND's default).
+     */
+    private void applyUnlessSigned(ClientQuery query, PolicyDecision decision, Consumer<byte[]> reply) {
+        upstream.resolve(query.question(), true, query.checkingDisabled()).onComplete(result -> {
+            if (result.succeeded() && isSigned(result.result())) {
+                sendForwarded(query, result.result(), reply);
+            } else {
+                apply(query, decision, reply);
+            }
+        });
+    }
+
+    private static boolean isSigned(Message answer) {
+        for (Record record : answer.getSection(Section.ANSWER)) {
+            if (record.getType() == Type.RRSIG) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Returns the parsed query, or null after answering (or dropping) a packet that is not one. */
@@ -136,21 +170,24 @@ public final class QueryPipeline {
                 send(query, Responses.newAnswer(query, Rcode.SERVFAIL), reply);
                 return;
             }
-            Message answer = result.result();
-            // rpzgate is not authoritative for what it forwards, and the question goes back as the
-            // client wrote it, letter case included.
-            answer.getHeader().unsetFlag(Flags.AA);
-            answer.removeAllRecords(Section.QUESTION);
-            answer.addRecord(query.question(), Section.QUESTION);
-            send(query, answer, reply);
+            sendForwarded(query, result.result(), reply);
         });
     }
 
+    private void sendForwarded(ClientQuery query, Message answer, Consumer<byte[]> reply) {
+        // rpzgate is not authoritative for what it forwards, and the question goes back as the
+        // client wrote it, letter case included.
+        answer.getHeader().unsetFlag(Flags.AA);
+        answer.removeAllRecords(Section.QUESTION);
+        answer.addRecord(query.question(), Section.QUESTION);
+        send(query, answer, reply);
+    }
+
     /** Answers from the rule's records; a CNAME rewrite is then resolved through the upstream. */
-    private void answerLocalData(ClientQuery query, PolicyMatch match, Consumer<byte[]> reply) {
-        PolicyAnswers.LocalAnswer local = policyAnswers.localData(query, match);
+    private void answerLocalData(ClientQuery query, PolicyDecision decision, Consumer<byte[]> reply) {
+        PolicyAnswers.LocalAnswer local = policyAnswers.localData(query, decision);
         if (local.cnameTarget() == null) {
-            send(query, local.answer(), reply);
+            sendRewrite(query, decision, local.answer(), reply);
             return;
         }
         Record targetQuestion = Record.newRecord(local.cnameTarget(), query.qtype(), query.qclass());
@@ -161,16 +198,23 @@ public final class QueryPipeline {
                 send(query, Responses.newAnswer(query, Rcode.SERVFAIL), reply);
                 return;
             }
-            send(query, policyAnswers.appendCnameTarget(local.answer(), result.result()), reply);
+            sendRewrite(query, decision, policyAnswers.appendCnameTarget(local.answer(), result.result()), reply);
         });
     }
 
-    private void recordHit(ClientQuery query, PolicyMatch match) {
-        String zone = match.zone().name().toString(true);
-        String action = PolicyAnswers.actionLabel(match.rule());
-        metrics.policyHit(zone, action);
-        hitLog.hit(query.client().getAddress().getHostAddress(), query.qname().toString(),
-                Type.string(query.qtype()), zone, match.rule().owner().toString(), action);
+    /** Sends an answer that a rule wrote, with the zone's Extended DNS Error when it has one. */
+    private void sendRewrite(ClientQuery query, PolicyDecision decision, Message answer, Consumer<byte[]> reply) {
+        ExtendedError ede = decision.zone().settings().ede();
+        List<EDNSOption> options = List.of();
+        if (ede != ExtendedError.NONE && query.hasEdns()) {
+            String text = "zone " + decision.zoneLabel() + " serial " + decision.zone().serial() + " rule "
+                    + decision.rule().trigger().toString(true);
+            options = List.of(new ExtendedErrorCodeOption(ede.infoCode(), text));
+        }
+        int rcode = answer.getRcode();
+        byte[] wire = Responses.encode(answer, query, options);
+        metrics.query(query.transport(), rcode);
+        reply.accept(wire);
     }
 
     private void send(ClientQuery query, Message answer, Consumer<byte[]> reply) {

@@ -546,6 +546,13 @@ public final class TestUpstream implements AutoCloseable {
         ZoneData.Answer answer = zone.lookup(question.getName(), question.getType());
         header.setRcode(answer.rcode());
         answer.answer().forEach(record -> reply.addRecord(record, Section.ANSWER));
+        if (queryOpt != null && (queryOpt.getFlags() & ExtendedFlags.DO) != 0) {
+            // A signed zone sends its RRSIGs to clients that set DO (RFC 4035 section 3.1.1).
+            for (Record record : answer.answer()) {
+                zone.signatures(record.getName(), record.getType())
+                        .forEach(signature -> reply.addRecord(signature, Section.ANSWER));
+            }
+        }
         answer.authority().forEach(record -> reply.addRecord(record, Section.AUTHORITY));
         return reply;
     }

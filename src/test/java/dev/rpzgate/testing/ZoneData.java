@@ -99,6 +99,17 @@ final class ZoneData {
      * Looks up {@code qname}/{@code qtype} and follows CNAMEs in the data. As RFC 6604 states, the
      * rcode and the negative SOA belong to the last name of the chain.
      */
+    /** Returns the RRSIG records at {@code owner} that cover {@code coveredType}, for DO queries. */
+    synchronized List<Record> signatures(Name owner, int coveredType) {
+        Map<Integer, List<Record>> rrsets = findNode(owner);
+        if (rrsets == null || !rrsets.containsKey(Type.RRSIG)) {
+            return List.of();
+        }
+        return rrsets.get(Type.RRSIG).stream()
+                .filter(record -> ((org.xbill.DNS.RRSIGRecord) record).getTypeCovered() == coveredType)
+                .toList();
+    }
+
     synchronized Answer lookup(Name qname, int qtype) {
         List<Record> answer = new ArrayList<>();
         Set<Name> visited = new HashSet<>();
