@@ -26,13 +26,13 @@ final class PolicyAnswers {
     }
 
     Message nxdomain(ClientQuery query, PolicyDecision decision) {
-        Message answer = Responses.newAnswer(query, Rcode.NXDOMAIN);
+        Message answer = start(query, decision, Rcode.NXDOMAIN);
         addZoneSoa(answer, decision.zone());
         return answer;
     }
 
     Message nodata(ClientQuery query, PolicyDecision decision) {
-        Message answer = Responses.newAnswer(query, Rcode.NOERROR);
+        Message answer = start(query, decision, Rcode.NOERROR);
         addZoneSoa(answer, decision.zone());
         return answer;
     }
@@ -51,14 +51,14 @@ final class PolicyAnswers {
     LocalAnswer localData(ClientQuery query, PolicyDecision decision) {
         long maxTtl = decision.zone().settings().maxPolicyTtlSeconds();
         if (decision.cnameOverride()) {
-            Message answer = Responses.newAnswer(query, Rcode.NOERROR);
+            Message answer = start(query, decision, Rcode.NOERROR);
             Name target = decision.zone().settings().override().cnameTarget();
-            answer.addRecord(new CNAMERecord(query.qname(), query.qclass(), maxTtl, target), Section.ANSWER);
+            answer.addRecord(new CNAMERecord(decision.name(), query.qclass(), maxTtl, target), Section.ANSWER);
             addZoneSoa(answer, decision.zone());
             return new LocalAnswer(answer, query.qtype() == Type.CNAME ? null : target);
         }
-        dev.rpzgate.policy.LocalAnswer local = decision.rule().localAnswer(query.qname(), query.qtype(), maxTtl);
-        Message answer = Responses.newAnswer(query, local.rcode());
+        dev.rpzgate.policy.LocalAnswer local = decision.rule().localAnswer(decision.name(), query.qtype(), maxTtl);
+        Message answer = start(query, decision, local.rcode());
         Name cnameTarget = null;
         for (Record record : local.records()) {
             answer.addRecord(record, Section.ANSWER);
@@ -77,6 +77,15 @@ final class PolicyAnswers {
         }
         rewritten.getHeader().setRcode(targetAnswer.getRcode() & 0xF);
         return rewritten;
+    }
+
+    /** Starts a rewritten answer: the question, then the upstream's CNAMEs that led to the rewritten name. */
+    private static Message start(ClientQuery query, PolicyDecision decision, int rcode) {
+        Message answer = Responses.newAnswer(query, rcode);
+        for (Record record : decision.chain()) {
+            answer.addRecord(record, Section.ANSWER);
+        }
+        return answer;
     }
 
     private static void addZoneSoa(Message answer, PolicyZone zone) {

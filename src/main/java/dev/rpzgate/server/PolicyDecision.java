@@ -4,12 +4,20 @@ import dev.rpzgate.policy.PolicyAction;
 import dev.rpzgate.policy.PolicyOverride;
 import dev.rpzgate.policy.PolicyRule;
 import dev.rpzgate.policy.PolicyZone;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Record;
+
+import java.util.List;
 
 /**
  * The rule that decides a query's answer and the action it takes once the zone's {@code policy}
  * override is applied.
+ *
+ * @param name  the name the rule rewrites: the query name, or a later name of the CNAME chain
+ * @param chain the upstream's CNAME records that lead from the query name to {@code name}; they
+ *              stay at the head of the rewritten answer
  */
-record PolicyDecision(PolicyZone zone, PolicyRule rule, PolicyAction action) {
+record PolicyDecision(PolicyZone zone, PolicyRule rule, PolicyAction action, Name name, List<Record> chain) {
 
     /** Whether the zone's {@code policy cname NAME} setting replaces the rule's action. */
     boolean cnameOverride() {

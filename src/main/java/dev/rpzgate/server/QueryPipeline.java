@@ -4,6 +4,7 @@ import dev.rpzgate.observability.DnsMetrics;
 import dev.rpzgate.observability.PolicyHitLog;
 import dev.rpzgate.policy.ExtendedError;
 import dev.rpzgate.policy.PolicyAction;
+import dev.rpzgate.policy.PolicySet;
 import dev.rpzgate.policy.PolicyStore;
 import dev.rpzgate.upstream.UpstreamResolver;
 import dev.rpzgate.wire.ClientQuery;
@@ -64,30 +65,31 @@ public final class QueryPipeline {
             return;
         }
 
-        PolicyDecision decision = evaluator.matchQname(query, policy.current());
+        PolicySet snapshot = policy.current();
+        PolicyDecision decision = evaluator.matchQname(query, snapshot);
         if (decision == null) {
-            forward(query, reply);
+            forward(query, snapshot, snapshot.zones().size(), reply);
             return;
         }
         if (query.dnssecOk() && !decision.zone().settings().breakDnssec()
                 && decision.action() != PolicyAction.PASSTHRU) {
-            applyUnlessSigned(query, decision, reply);
+            applyUnlessSigned(query, snapshot, decision, reply);
             return;
         }
-        apply(query, decision, reply);
+        apply(query, snapshot, decision, reply);
     }
 
-    /** Answers as the decision's action says. */
-    private void apply(ClientQuery query, PolicyDecision decision, Consumer<byte[]> reply) {
+    /** Answers as the decision, taken before asking the upstream, says. */
+    private void apply(ClientQuery query, PolicySet snapshot, PolicyDecision decision, Consumer<byte[]> reply) {
         evaluator.recordHit(query, decision);
         switch (decision.action()) {
-            case PASSTHRU -> forward(query, reply);
+            case PASSTHRU -> forward(query, snapshot, snapshot.zones().indexOf(decision.zone()), reply);
             case DROP -> metrics.queryWithoutAnswer(query.transport());
             case TCP_ONLY -> {
                 if (query.transport() == Transport.UDP) {
                     send(query, policyAnswers.truncated(query), reply);
                 } else {
-                    forward(query, reply);
+                    forward(query, snapshot, snapshot.zones().indexOf(decision.zone()), reply);
                 }
             }
             case NXDOMAIN -> sendRewrite(query, decision, policyAnswers.nxdomain(query, decision), reply);
@@ -100,23 +102,15 @@ public final class QueryPipeline {
      * Asks the upstream first and keeps its answer when it is signed, because a client that set DO
      * may validate it and would reject a rewrite ({@code break-dnssec no}, BIND's default).
      */
-    private void applyUnlessSigned(ClientQuery query, PolicyDecision decision, Consumer<byte[]> reply) {
+    private void applyUnlessSigned(ClientQuery query, PolicySet snapshot, PolicyDecision decision,
+                                   Consumer<byte[]> reply) {
         upstream.resolve(query.question(), true, query.checkingDisabled()).onComplete(result -> {
-            if (result.succeeded() && isSigned(result.result())) {
+            if (result.succeeded() && PolicyEvaluator.isSigned(result.result())) {
                 sendForwarded(query, result.result(), reply);
             } else {
-                apply(query, decision, reply);
+                apply(query, snapshot, decision, reply);
             }
         });
-    }
-
-    private static boolean isSigned(Message answer) {
-        for (Record record : answer.getSection(Section.ANSWER)) {
-            if (record.getType() == Type.RRSIG) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Returns the parsed query, or null after answering (or dropping) a packet that is not one. */
@@ -163,15 +157,45 @@ public final class QueryPipeline {
         reply.accept(answer);
     }
 
-    private void forward(ClientQuery query, Consumer<byte[]> reply) {
+    /**
+     * Forwards the query and checks the answer against the triggers that need it, in the first
+     * {@code zoneLimit} zones of {@code snapshot}, the policy in force when the query arrived.
+     */
+    private void forward(ClientQuery query, PolicySet snapshot, int zoneLimit, Consumer<byte[]> reply) {
         upstream.resolve(query.question(), query.dnssecOk(), query.checkingDisabled()).onComplete(result -> {
             if (result.failed()) {
                 LOG.debugf("answering SERVFAIL to %s: %s", query, result.cause().getMessage());
                 send(query, Responses.newAnswer(query, Rcode.SERVFAIL), reply);
                 return;
             }
-            sendForwarded(query, result.result(), reply);
+            Message answer = result.result();
+            PolicyDecision decision = zoneLimit == 0 ? null
+                    : evaluator.matchAnswer(query, answer, snapshot, zoneLimit);
+            if (decision == null) {
+                sendForwarded(query, answer, reply);
+            } else {
+                applyToAnswer(query, decision, answer, reply);
+            }
         });
+    }
+
+    /** Answers as a decision that the upstream's answer triggered says. */
+    private void applyToAnswer(ClientQuery query, PolicyDecision decision, Message answer, Consumer<byte[]> reply) {
+        evaluator.recordHit(query, decision);
+        switch (decision.action()) {
+            case PASSTHRU -> sendForwarded(query, answer, reply);
+            case DROP -> metrics.queryWithoutAnswer(query.transport());
+            case TCP_ONLY -> {
+                if (query.transport() == Transport.UDP) {
+                    send(query, policyAnswers.truncated(query), reply);
+                } else {
+                    sendForwarded(query, answer, reply);
+                }
+            }
+            case NXDOMAIN -> sendRewrite(query, decision, policyAnswers.nxdomain(query, decision), reply);
+            case NODATA -> sendRewrite(query, decision, policyAnswers.nodata(query, decision), reply);
+            case LOCAL_DATA -> answerLocalData(query, decision, reply);
+        }
     }
 
     private void sendForwarded(ClientQuery query, Message answer, Consumer<byte[]> reply) {

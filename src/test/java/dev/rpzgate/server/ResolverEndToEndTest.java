@@ -272,6 +272,17 @@ class ResolverEndToEndTest {
     }
 
     @Test
+    void cnameTargetIsCheckedAgainstQnameRules() throws Exception {
+        Message answer = client.udp(query("cloak.example.", Type.A));
+
+        assertThat(answer.getRcode()).isEqualTo(Rcode.NXDOMAIN);
+        assertThat(texts(answer.getSection(Section.ANSWER))).containsExactly(
+                record("cloak.example. 300 IN CNAME tracker.bad.example."));
+        assertThat(texts(answer.getSection(Section.ADDITIONAL))).containsExactly(
+                record("first-policy. 60 IN SOA localhost. hostmaster.localhost. 7 3600 600 86400 60"));
+    }
+
+    @Test
     void exactRuleBeatsWildcard() throws Exception {
         Message answer = client.udp(query("exact.wild.test.", Type.A));
 
