@@ -34,29 +34,37 @@ public final class DnsMetrics {
     public DnsMetrics(MeterRegistry registry) {
         this.registry = registry;
         for (Transport transport : Transport.values()) {
-            for (int rcode = 0; rcode < RCODES; rcode++) {
-                queries[transport.ordinal()][rcode] = Counter.builder("rpzgate_queries")
-                        .description("Client queries answered, by transport and response code")
-                        .tag("protocol", transport.label())
-                        .tag("rcode", Rcode.string(rcode))
-                        .register(registry);
+            droppedQueries[transport.ordinal()] = queryCounter(transport, NO_ANSWER);
+            for (int rcode : new int[] {Rcode.NOERROR, Rcode.NXDOMAIN, Rcode.SERVFAIL}) {
+                queries[transport.ordinal()][rcode] = queryCounter(transport, Rcode.string(rcode));
             }
-            droppedQueries[transport.ordinal()] = Counter.builder("rpzgate_queries")
-                    .description("Client queries answered, by transport and response code")
-                    .tag("protocol", transport.label())
-                    .tag("rcode", NO_ANSWER)
-                    .register(registry);
         }
     }
 
-    /** Counts a query answered with {@code rcode} over {@code transport}. */
+    private Counter queryCounter(Transport transport, String rcode) {
+        return Counter.builder("rpzgate_queries")
+                .description("Client queries answered, by transport and response code")
+                .tag("protocol", transport.label())
+                .tag("rcode", rcode)
+                .register(registry);
+    }
+
+    /**
+     * Counts a query answered with {@code rcode} over {@code transport}. Counters of rarer rcodes
+     * are registered on first use, so that the metrics show no empty series for unused codes; two
+     * event loops racing to register one get the same meter back.
+     */
     public void query(Transport transport, int rcode) {
-        if (rcode >= 0 && rcode < RCODES) {
-            queries[transport.ordinal()][rcode].increment();
-        } else {
-            Counter.builder("rpzgate_queries").tag("protocol", transport.label())
-                    .tag("rcode", Rcode.string(rcode)).register(registry).increment();
+        if (rcode < 0 || rcode >= RCODES) {
+            queryCounter(transport, Rcode.string(rcode)).increment();
+            return;
         }
+        Counter counter = queries[transport.ordinal()][rcode];
+        if (counter == null) {
+            counter = queryCounter(transport, Rcode.string(rcode));
+            queries[transport.ordinal()][rcode] = counter;
+        }
+        counter.increment();
     }
 
     /** Counts a query that got no answer: DROP policy or an unreadable packet. */
@@ -125,9 +133,7 @@ public final class DnsMetrics {
         UpstreamCounters(MeterRegistry registry, String upstream) {
             this.registry = registry;
             this.upstream = upstream;
-            for (int rcode = 0; rcode < RCODES; rcode++) {
-                answers[rcode] = answerCounter(rcode);
-            }
+            answers[Rcode.NOERROR] = answerCounter(Rcode.NOERROR);
             this.timeouts = Counter.builder("rpzgate_upstream_timeouts")
                     .description("Queries to an upstream that timed out or could not be sent")
                     .tag("upstream", upstream)
@@ -144,11 +150,16 @@ public final class DnsMetrics {
 
         /** Counts an answer with {@code rcode}. */
         public void answer(int rcode) {
-            if (rcode >= 0 && rcode < RCODES) {
-                answers[rcode].increment();
-            } else {
+            if (rcode < 0 || rcode >= RCODES) {
                 answerCounter(rcode).increment();
+                return;
             }
+            Counter counter = answers[rcode];
+            if (counter == null) {
+                counter = answerCounter(rcode);
+                answers[rcode] = counter;
+            }
+            counter.increment();
         }
 
         /** Counts a query that got no usable answer in time. */

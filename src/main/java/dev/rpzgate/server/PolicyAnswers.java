@@ -70,10 +70,23 @@ final class PolicyAnswers {
         return new LocalAnswer(answer, cnameTarget);
     }
 
-    /** Adds the upstream's answer for the CNAME target and takes its rcode, as a resolver following the CNAME would. */
+    /**
+     * Adds the upstream's answer for the CNAME target and takes its rcode, as a resolver following
+     * the CNAME would. A negative answer keeps the upstream's SOA in the authority section, so the
+     * client can cache it.
+     */
     Message appendCnameTarget(Message rewritten, Message targetAnswer) {
         for (Record record : targetAnswer.getSection(Section.ANSWER)) {
             rewritten.addRecord(record, Section.ANSWER);
+        }
+        boolean negative = targetAnswer.getRcode() == Rcode.NXDOMAIN
+                || targetAnswer.getSection(Section.ANSWER).isEmpty();
+        if (negative) {
+            for (Record record : targetAnswer.getSection(Section.AUTHORITY)) {
+                if (record instanceof SOARecord) {
+                    rewritten.addRecord(record, Section.AUTHORITY);
+                }
+            }
         }
         rewritten.getHeader().setRcode(targetAnswer.getRcode() & 0xF);
         return rewritten;

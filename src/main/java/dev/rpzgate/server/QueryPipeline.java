@@ -11,6 +11,7 @@ import dev.rpzgate.wire.ClientQuery;
 import dev.rpzgate.wire.Responses;
 import dev.rpzgate.wire.Transport;
 import org.jboss.logging.Logger;
+import org.xbill.DNS.DClass;
 import org.xbill.DNS.EDNSOption;
 import org.xbill.DNS.ExtendedErrorCodeOption;
 import org.xbill.DNS.Flags;
@@ -138,6 +139,11 @@ public final class QueryPipeline {
         ClientQuery query = new ClientQuery(message, client, transport);
         if (query.hasEdns() && query.ednsVersion() > 0) {
             send(query, Responses.newAnswer(query, Rcode.BADVERS), reply); // RFC 6891 section 6.1.3
+            return null;
+        }
+        if (query.qclass() != DClass.IN) {
+            // Policy zones and upstreams are class IN; BIND refuses other classes as a resolver.
+            send(query, Responses.newAnswer(query, Rcode.REFUSED), reply);
             return null;
         }
         if (query.qtype() == Type.AXFR || query.qtype() == Type.IXFR) {

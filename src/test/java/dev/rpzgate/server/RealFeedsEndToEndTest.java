@@ -32,6 +32,7 @@ import static dev.rpzgate.testing.DnsTestClient.query;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Runs rpzgate with three published feeds, in this order: URLhaus (exact NXDOMAIN rules), HaGeZi
@@ -49,8 +50,7 @@ class RealFeedsEndToEndTest {
         public Map<String, String> getConfigOverrides() {
             Path data = SharedData.find();
             if (data == null) {
-                throw new IllegalStateException("no shared/data/feeds found beside the repository: "
-                        + "set -Drpzgate.shared.data=/path/to/shared/data");
+                return Map.of(); // every test then stops at its assumption
             }
             Path feeds = data.resolve("feeds");
             return Map.of("rpzgate.policy.files", String.join(",",
@@ -71,6 +71,8 @@ class RealFeedsEndToEndTest {
 
     @BeforeEach
     void setUp() throws IOException {
+        assumeTrue(SharedData.find() != null,
+                "no shared/data/feeds found above the working directory: set -Dshared.data=/path/to/shared/data");
         client = new DnsTestClient(server.port());
         upstream = UpstreamResource.primary();
         upstream.reset();

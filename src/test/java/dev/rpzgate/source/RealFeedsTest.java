@@ -29,7 +29,7 @@ import org.xbill.DNS.TextParseException;
 
 /**
  * Loads the published feeds kept outside the repository. The data directory is the system
- * property {@code rpzgate.shared.data}, else the first {@code shared/data} found walking up from
+ * property {@code shared.data}, else the first {@code shared/data} found walking up from
  * the working directory. Without either, the tests are skipped.
  */
 class RealFeedsTest {
@@ -46,7 +46,7 @@ class RealFeedsTest {
     static void loadFeeds() throws ZoneLoadException {
         Path data = SharedData.find();
         assumeTrue(data != null,
-                "no shared/data/feeds found: set -Drpzgate.shared.data=/path/to/shared/data to run the feed tests");
+                "no shared/data/feeds found: set -Dshared.data=/path/to/shared/data to run the feed tests");
         feeds = data.resolve("feeds");
         queries = data.resolve("queries");
         urlhaus = RpzZoneFileLoader.load(feeds.resolve("urlhaus-filter-rpz.conf"), null, SETTINGS);

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 
 /**
  * Locates the published feeds and query lists kept beside the repository, outside it. The
- * directory is the system property {@code rpzgate.shared.data}, else the first {@code shared/data}
+ * directory is the system property {@code shared.data}, else the first {@code shared/data}
  * found walking up from the working directory.
  */
 public final class SharedData {
@@ -15,7 +15,7 @@ public final class SharedData {
 
     /** Returns the data directory, or null when there is none. */
     public static Path find() {
-        String property = System.getProperty("rpzgate.shared.data");
+        String property = System.getProperty("shared.data");
         if (property != null && !property.isBlank()) {
             Path data = Path.of(property);
             return Files.isDirectory(data.resolve("feeds")) ? data : null;
