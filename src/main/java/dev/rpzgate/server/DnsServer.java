@@ -5,6 +5,7 @@ import dev.rpzgate.observability.DnsMetrics;
 import dev.rpzgate.observability.PolicyHitLog;
 import dev.rpzgate.policy.PolicyStore;
 import dev.rpzgate.source.ConfiguredZones;
+import dev.rpzgate.source.ZoneLoadException;
 import dev.rpzgate.upstream.Upstream;
 import dev.rpzgate.upstream.Upstreams;
 import dev.rpzgate.wire.HostPort;
@@ -51,7 +52,12 @@ public class DnsServer {
     private volatile boolean listening;
 
     void onStart(@Observes StartupEvent event) throws Exception {
-        policyStore.replace(ConfiguredZones.load(config.policy()));
+        try {
+            policyStore.replace(ConfiguredZones.load(config.policy()));
+        } catch (ZoneLoadException | IllegalArgumentException e) {
+            LOG.errorf("rpzgate cannot start: %s", e.getMessage());
+            throw e;
+        }
         policyStore.current().zones().forEach(zone -> metrics.registerZone(zone.name().toString(true), policyStore));
 
         HostPort listen = HostPort.parse(config.listen(), 53);
@@ -60,7 +66,13 @@ public class DnsServer {
         boolean reusePort = vertx.isNativeTransportEnabled() && loops > 1;
 
         // With port 0 the kernel picks a free port, which no upstream can already be using.
-        List<Upstream> upstreams = Upstreams.resolve(config, listen);
+        List<Upstream> upstreams;
+        try {
+            upstreams = Upstreams.resolve(config, listen);
+        } catch (IllegalStateException e) {
+            LOG.errorf("rpzgate cannot start: %s", e.getMessage());
+            throw e;
+        }
         DnsVerticle first = new DnsVerticle(settings(listen, listen.port(), true, reusePort, upstreams),
                 policyStore, metrics, hitLog);
         deployments.add(await(first));
