@@ -1,7 +1,7 @@
 package dev.rpzgate.policy;
 
+import java.net.InetAddress;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.SOARecord;
@@ -10,11 +10,8 @@ import org.xbill.DNS.SOARecord;
  * One loaded response policy zone. Instances are immutable and safe to share between threads.
  * {@link PolicyZoneBuilder} creates them.
  *
- * <p>QNAME rules live in two {@link java.util.HashMap}s keyed by dnsjava {@link Name}: exact
- * triggers by the trigger, wildcard triggers by the trigger without its {@code *} label.
- * {@code Name.equals} and {@code Name.hashCode} ignore ASCII case and the hash is cached in the
- * name, so a lookup needs neither a lowercase copy nor a lock. The maps are never written after
- * construction, which makes concurrent reads from every event loop safe.
+ * <p>QNAME and NSDNAME rules live in {@link NameTriggerTable}s and the rules of each IP trigger
+ * type in an {@link IpPrefixTable}, all built once when the zone is loaded and read without locks.
  */
 public final class PolicyZone {
 
@@ -22,42 +19,42 @@ public final class PolicyZone {
     private final SOARecord soa;
     private final ZoneSettings settings;
     private final String source;
-    private final Map<Name, PolicyRule> exactRules;
-    private final Map<Name, PolicyRule> wildcardRules;
-    private final int maxWildcardKeyLabels;
-    private final List<IpTriggerRule> ipRules;
-    private final List<IpTriggerRule> clientIpRules;
+    private final NameTriggerTable<PolicyRule> qnameRules;
+    private final IpPrefixTable ipRules;
+    private final IpPrefixTable clientIpRules;
     private final List<NsdnameRule> nsdnameRules;
-    private final List<IpTriggerRule> nsipRules;
+    private final NameTriggerTable<NsdnameRule> nsdnameTable;
+    private final IpPrefixTable nsipRules;
     private final List<SkippedRecord> skipped;
 
+    /**
+     * Creates a zone from tables that {@link PolicyZoneBuilder#build()} made.
+     *
+     * @param nsdnameRules the NSDNAME rules in file order, the same rules that {@code nsdnameTable}
+     *     contains
+     */
     PolicyZone(
             Name name,
             SOARecord soa,
             ZoneSettings settings,
             String source,
-            Map<Name, PolicyRule> exactRules,
-            Map<Name, PolicyRule> wildcardRules,
-            List<IpTriggerRule> ipRules,
-            List<IpTriggerRule> clientIpRules,
+            NameTriggerTable<PolicyRule> qnameRules,
+            IpPrefixTable ipRules,
+            IpPrefixTable clientIpRules,
             List<NsdnameRule> nsdnameRules,
-            List<IpTriggerRule> nsipRules,
+            NameTriggerTable<NsdnameRule> nsdnameTable,
+            IpPrefixTable nsipRules,
             List<SkippedRecord> skipped) {
         this.name = Objects.requireNonNull(name, "name");
         this.soa = soa;
         this.settings = Objects.requireNonNull(settings, "settings");
         this.source = Objects.requireNonNull(source, "source");
-        this.exactRules = exactRules;
-        this.wildcardRules = wildcardRules;
-        int maxLabels = 0;
-        for (Name key : wildcardRules.keySet()) {
-            maxLabels = Math.max(maxLabels, key.labels());
-        }
-        this.maxWildcardKeyLabels = maxLabels;
-        this.ipRules = List.copyOf(ipRules);
-        this.clientIpRules = List.copyOf(clientIpRules);
+        this.qnameRules = Objects.requireNonNull(qnameRules, "qnameRules");
+        this.ipRules = Objects.requireNonNull(ipRules, "ipRules");
+        this.clientIpRules = Objects.requireNonNull(clientIpRules, "clientIpRules");
         this.nsdnameRules = List.copyOf(nsdnameRules);
-        this.nsipRules = List.copyOf(nsipRules);
+        this.nsdnameTable = Objects.requireNonNull(nsdnameTable, "nsdnameTable");
+        this.nsipRules = Objects.requireNonNull(nsipRules, "nsipRules");
         this.skipped = List.copyOf(skipped);
     }
 
@@ -89,15 +86,15 @@ public final class PolicyZone {
     /** Returns the number of rules of all trigger types. */
     public int ruleCount() {
         return qnameRuleCount()
-                + ipRules.size()
-                + clientIpRules.size()
+                + ipRules.rules().size()
+                + clientIpRules.rules().size()
                 + nsdnameRules.size()
-                + nsipRules.size();
+                + nsipRules.rules().size();
     }
 
     /** Returns the number of QNAME rules, exact and wildcard. */
     public int qnameRuleCount() {
-        return exactRules.size() + wildcardRules.size();
+        return qnameRules.size();
     }
 
     /** Returns every record that did not become part of a rule, ordered by line. */
@@ -107,12 +104,12 @@ public final class PolicyZone {
 
     /** Returns the {@code rpz-ip} rules, in file order. */
     public List<IpTriggerRule> ipRules() {
-        return ipRules;
+        return ipRules.rules();
     }
 
     /** Returns the {@code rpz-client-ip} rules, in file order. */
     public List<IpTriggerRule> clientIpRules() {
-        return clientIpRules;
+        return clientIpRules.rules();
     }
 
     /** Returns the {@code rpz-nsdname} rules, in file order. */
@@ -122,7 +119,7 @@ public final class PolicyZone {
 
     /** Returns the {@code rpz-nsip} rules, in file order. */
     public List<IpTriggerRule> nsipRules() {
-        return nsipRules;
+        return nsipRules.rules();
     }
 
     /**
@@ -135,22 +132,120 @@ public final class PolicyZone {
      * @return the rule, or null if none matches
      */
     public PolicyRule matchQname(Name qname) {
-        PolicyRule rule = exactRules.get(qname);
-        if (rule != null || maxWildcardKeyLabels == 0) {
-            return rule;
-        }
+        return qnameRules.match(qname);
+    }
 
-        // Ancestors with more labels than the longest wildcard key cannot match, so the walk
-        // starts at the first ancestor that is short enough.
-        int labels = qname.labels();
-        int firstStrip = Math.max(1, labels - maxWildcardKeyLabels);
-        for (int strip = firstStrip; strip < labels; strip++) {
-            rule = wildcardRules.get(new Name(qname, strip));
+    /**
+     * Finds the {@code rpz-client-ip} rule with the longest prefix that contains {@code client}.
+     * This and the other IP matchers treat an IPv4-mapped IPv6 address as IPv4, and never let an
+     * IPv4 address match an IPv6 rule or the reverse. An IPv4-mapped IPv6 rule of /96 or longer
+     * is an IPv4 rule.
+     *
+     * @return the rule, or null if none matches
+     */
+    public PolicyRule matchClientIp(InetAddress client) {
+        IpTriggerRule rule = clientIpRules.lookup(IpAddressKey.of(client));
+        return rule == null ? null : rule.rule();
+    }
+
+    /**
+     * Finds the {@code rpz-ip} rule with the longest prefix that contains {@code address}, an
+     * address from an A or AAAA record of the answer.
+     *
+     * @return the rule and the address, or null if none matches
+     */
+    public IpTriggerMatch matchResponseIp(InetAddress address) {
+        IpTriggerRule rule = ipRules.lookup(IpAddressKey.of(address));
+        return rule == null ? null : new IpTriggerMatch(rule, address);
+    }
+
+    /**
+     * Finds the {@code rpz-nsip} rule with the longest prefix that contains {@code address}, an
+     * address of an authoritative name server.
+     *
+     * @return the rule and the address, or null if none matches
+     */
+    public IpTriggerMatch matchNsip(InetAddress address) {
+        IpTriggerRule rule = nsipRules.lookup(IpAddressKey.of(address));
+        return rule == null ? null : new IpTriggerMatch(rule, address);
+    }
+
+    /**
+     * Finds the {@code rpz-nsdname} rule for a name server name the way {@link #matchQname}
+     * matches query names: the exact rule first, else the wildcard of the closest ancestor, so
+     * {@code *.example.rpz-nsdname} matches {@code ns1.example.} but not {@code example.}.
+     *
+     * @param nameServer name server name from an NS record, absolute
+     * @return the rule, or null if none matches
+     */
+    public PolicyRule matchNsdname(Name nameServer) {
+        NsdnameRule rule = nsdnameTable.match(nameServer);
+        return rule == null ? null : rule.rule();
+    }
+
+    /**
+     * Finds the rule of this zone that wins for one stage of a query, checking the trigger types
+     * in RPZ order: client IP, QNAME, response IP, NSDNAME, NSIP. A null argument skips its
+     * trigger type. Among several addresses or names of one type, {@link IpTriggerMatch#precedes}
+     * and {@link NsdnameMatch#precedes} decide.
+     *
+     * @return the match, or null if no rule of this zone matches
+     */
+    PolicyMatch matchStage(
+            Name qname,
+            IpAddressKey client,
+            IpAddressKey[] responseAddresses,
+            List<Name> nameServers,
+            IpAddressKey[] nameServerAddresses) {
+        if (client != null) {
+            IpTriggerRule rule = clientIpRules.lookup(client);
             if (rule != null) {
-                return rule;
+                return new PolicyMatch(this, rule.rule(), TriggerType.CLIENT_IP);
+            }
+        }
+        if (qname != null) {
+            PolicyRule rule = qnameRules.match(qname);
+            if (rule != null) {
+                return new PolicyMatch(this, rule, TriggerType.QNAME);
+            }
+        }
+        if (responseAddresses != null) {
+            IpTriggerMatch match = ipRules.bestMatch(responseAddresses);
+            if (match != null) {
+                return new PolicyMatch(this, match.rule(), TriggerType.RESPONSE_IP);
+            }
+        }
+        if (nameServers != null) {
+            NsdnameMatch match = bestNsdname(nameServers);
+            if (match != null) {
+                return new PolicyMatch(this, match.trigger().rule(), TriggerType.NSDNAME);
+            }
+        }
+        if (nameServerAddresses != null) {
+            IpTriggerMatch match = nsipRules.bestMatch(nameServerAddresses);
+            if (match != null) {
+                return new PolicyMatch(this, match.rule(), TriggerType.NSIP);
             }
         }
         return null;
+    }
+
+    private NsdnameMatch bestNsdname(List<Name> nameServers) {
+        if (nsdnameRules.isEmpty()) {
+            return null;
+        }
+        NsdnameMatch best = null;
+        for (Name nameServer : nameServers) {
+            NsdnameRule rule = nsdnameTable.match(Objects.requireNonNull(nameServer, "name server name"));
+            if (rule == null) {
+                continue;
+            }
+            NsdnameMatch match = new NsdnameMatch(rule, nameServer);
+            if (best == null || match.precedes(best)) {
+                best = match;
+            }
+        }
+        return best;
     }
 
     @Override

@@ -167,13 +167,29 @@ public final class PolicyZoneBuilder {
                 soa,
                 settings,
                 source,
-                finish(exactRules),
-                finish(wildcardRules),
-                ipRules,
-                clientIpRules,
+                new NameTriggerTable<>(finish(exactRules), finish(wildcardRules)),
+                new IpPrefixTable(ipRules),
+                new IpPrefixTable(clientIpRules),
                 nsdnameRules,
-                nsipRules,
+                nsdnameTable(nsdnameRules),
+                new IpPrefixTable(nsipRules),
                 skipped);
+    }
+
+    /** Indexes NSDNAME rules as QNAME rules are indexed: exact by name, wildcard by name without {@code *}. */
+    private static NameTriggerTable<NsdnameRule> nsdnameTable(List<NsdnameRule> rules) {
+        Map<Name, NsdnameRule> exact = new HashMap<>();
+        Map<Name, NsdnameRule> wildcard = new HashMap<>();
+        for (NsdnameRule rule : rules) {
+            Name nameServer = rule.nameServer();
+            // The builder keeps one rule per owner, so no key repeats.
+            if (nameServer.isWild()) {
+                wildcard.putIfAbsent(new Name(nameServer, 1), rule);
+            } else {
+                exact.putIfAbsent(nameServer, rule);
+            }
+        }
+        return new NameTriggerTable<>(exact, wildcard);
     }
 
     private void addApexRecord(Record record, int line) {
