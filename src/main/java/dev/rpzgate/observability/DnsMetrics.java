@@ -3,6 +3,7 @@ package dev.rpzgate.observability;
 import dev.rpzgate.wire.Transport;
 import dev.rpzgate.policy.PolicyStore;
 import dev.rpzgate.policy.PolicyZone;
+import dev.rpzgate.upstream.NameServerFinder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -116,6 +117,30 @@ public final class DnsMetrics {
                 .tag("zone", zone)
                 .tag("action", action)
                 .register(registry)).increment();
+    }
+
+    /**
+     * Returns the counters of name-server lookups for NSDNAME and NSIP triggers:
+     * {@code rpzgate_nameserver_lookups_total} with {@code source} {@code cache} or {@code upstream}.
+     */
+    public NameServerFinder.Listener nameServerLookups() {
+        Counter cached = Counter.builder("rpzgate_nameserver_lookups")
+                .description("Name-server lookups for NSDNAME and NSIP triggers, by where the answer came from")
+                .tag("source", "cache").register(registry);
+        Counter asked = Counter.builder("rpzgate_nameserver_lookups")
+                .description("Name-server lookups for NSDNAME and NSIP triggers, by where the answer came from")
+                .tag("source", "upstream").register(registry);
+        return new NameServerFinder.Listener() {
+            @Override
+            public void cacheHit() {
+                cached.increment();
+            }
+
+            @Override
+            public void upstreamQuery() {
+                asked.increment();
+            }
+        };
     }
 
     /** Returns the counters of one upstream, registering them on first use. */

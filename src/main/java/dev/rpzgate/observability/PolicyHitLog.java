@@ -16,12 +16,13 @@ public final class PolicyHitLog {
     private static final Logger LOG = Logger.getLogger(CATEGORY);
 
     /**
-     * Logs one hit. {@code rule} is the owner name of the matching rule in its policy zone;
+     * Logs one hit. {@code trigger} is the trigger type ({@code qname}, {@code client-ip}, ...)
+     * and {@code rule} the owner name of the matching rule in its policy zone;
      * {@code enforced} is false for a rule that its zone's settings disable, which only logs what it
      * would have done.
      */
-    public void hit(String client, String qname, String qtype, String zone, String rule, String action,
-                    boolean enforced) {
+    public void hit(String client, String qname, String qtype, String zone, String trigger, String rule,
+                    String action, boolean enforced) {
         if (!LOG.isInfoEnabled()) {
             return;
         }
@@ -32,6 +33,7 @@ public final class PolicyHitLog {
         field(line, "qname", qname).append(',');
         field(line, "qtype", qtype).append(',');
         field(line, "zone", zone).append(',');
+        field(line, "trigger", trigger).append(',');
         field(line, "rule", rule).append(',');
         field(line, "action", action);
         if (!enforced) {

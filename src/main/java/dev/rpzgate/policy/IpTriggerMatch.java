@@ -42,7 +42,7 @@ public record IpTriggerMatch(IpTriggerRule trigger, InetAddress address) {
      * IPv4 before IPv6 and otherwise compared as unsigned bytes. Returns false for a tie, so the
      * match found first stays.
      */
-    boolean precedes(IpTriggerMatch other) {
+    public boolean precedes(IpTriggerMatch other) {
         int bits = ipv6PrefixLength();
         int otherBits = other.ipv6PrefixLength();
         if (bits != otherBits) {

@@ -3,6 +3,7 @@ package dev.rpzgate.server;
 import dev.rpzgate.observability.DnsMetrics;
 import dev.rpzgate.observability.PolicyHitLog;
 import dev.rpzgate.policy.PolicyStore;
+import dev.rpzgate.upstream.NameServerFinder;
 import dev.rpzgate.upstream.Upstream;
 import dev.rpzgate.upstream.UpstreamResolver;
 import dev.rpzgate.wire.Transport;
@@ -71,7 +72,9 @@ final class DnsVerticle extends AbstractVerticle {
     @Override
     public void start(Promise<Void> started) {
         resolver = new UpstreamResolver(vertx, settings.upstreams(), settings.upstreamTimeout(), metrics);
-        pipeline = new QueryPipeline(policy, resolver, metrics, hitLog);
+        NameServerFinder nameServers = new NameServerFinder(resolver, System::currentTimeMillis,
+                metrics.nameServerLookups());
+        pipeline = new QueryPipeline(policy, resolver, nameServers, metrics, hitLog);
         resolver.start()
                 .compose(v -> settings.bindUdp() ? listenUdp(settings.port()) : Future.succeededFuture())
                 .compose(v -> listenTcp(udpPort > 0 ? udpPort : settings.port()))

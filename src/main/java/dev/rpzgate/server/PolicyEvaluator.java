@@ -2,23 +2,32 @@ package dev.rpzgate.server;
 
 import dev.rpzgate.observability.DnsMetrics;
 import dev.rpzgate.observability.PolicyHitLog;
+import dev.rpzgate.policy.IpTriggerMatch;
 import dev.rpzgate.policy.PolicyAction;
 import dev.rpzgate.policy.PolicyRule;
 import dev.rpzgate.policy.PolicySet;
 import dev.rpzgate.policy.PolicyZone;
+import dev.rpzgate.upstream.NameServerFinder.NameServers;
 import dev.rpzgate.wire.ClientQuery;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
+import java.net.InetAddress;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Finds the rule that decides a query, zone by zone in precedence order, and records every hit.
- * A rule that its zone's settings disable (a {@code disabled} zone, or a rule without local data in
- * a {@code local-data-or-disabled} zone) is logged and counted as a "would" hit and the search goes
- * on in later zones, as BIND does for {@code policy disabled}.
+ * Finds the rule that decides a query in the order of the RPZ draft: earlier stage of the CNAME
+ * chain first, then earlier zone, then trigger type (client IP, QNAME, response IP, NSDNAME,
+ * NSIP); within one trigger type the zone's own matching ranks exact over wildcard and the longest
+ * prefix first. It also records every hit.
+ *
+ * <p>A rule that its zone's settings disable (a {@code disabled} zone, or a rule without local
+ * data in a {@code local-data-or-disabled} zone) is logged and counted as a "would" hit, and the
+ * search goes on, as BIND does for {@code policy disabled}.
  */
 final class PolicyEvaluator {
 
@@ -30,61 +39,150 @@ final class PolicyEvaluator {
         this.hitLog = hitLog;
     }
 
-    /** Returns the decision of the first zone whose QNAME rule applies, or null when none does. */
-    PolicyDecision matchQname(ClientQuery query, PolicySet policy) {
+    /**
+     * Returns the decision of the triggers known before asking the upstream, client IP and
+     * QNAME, or null when none applies. QNAME rules apply without asking the upstream, as BIND
+     * does with {@code qname-wait-recurse no}.
+     */
+    PolicyDecision matchQuery(ClientQuery query, PolicySet policy) {
+        InetAddress client = query.client().getAddress();
         for (PolicyZone zone : policy.zones()) {
-            if (zone.settings().recursiveOnly() && !query.recursionDesired()) {
+            if (skips(zone, query)) {
                 continue;
             }
-            PolicyRule rule = zone.matchQname(query.qname());
-            if (rule == null) {
-                continue;
+            PolicyDecision decision = null;
+            if (!zone.clientIpRules().isEmpty()) {
+                decision = consider(query, zone, zone.matchClientIp(client), query.qname(), List.of());
             }
-            PolicyAction action = zone.settings().override().actionFor(rule);
-            if (action == null) {
-                recordWouldHit(query, zone, rule);
-                continue;
+            if (decision == null) {
+                decision = consider(query, zone, zone.matchQname(query.qname()), query.qname(), List.of());
             }
-            return new PolicyDecision(zone, rule, action, query.qname(), List.of());
+            if (decision != null) {
+                return decision;
+            }
         }
         return null;
     }
 
     /**
-     * Returns the decision that the upstream's {@code answer} triggers, or null when none does.
-     * The stages of the answer are checked in order, as the RPZ draft ranks them: the query name,
-     * then each CNAME target, so a blocked name cannot hide behind a CNAME from an allowed one.
-     * At the query name only triggers that need the answer apply, because its QNAME rules were
-     * checked before the query was forwarded. Only the first {@code zoneLimit} zones take part: a
-     * PASSTHRU in zone {@code zoneLimit} stops the later ones. A signed answer to a client that set
-     * DO is left alone by zones without {@code break-dnssec}.
+     * Whether some zone among the first {@code zoneLimit} has NSDNAME or NSIP rules enabled, so the
+     * name servers of the answer's names must be looked up first.
      */
-    PolicyDecision matchAnswer(ClientQuery query, Message answer, PolicySet policy, int zoneLimit) {
+    static boolean needsNameServers(PolicySet policy, int zoneLimit) {
+        return zones(policy, zoneLimit).stream().anyMatch(zone -> needsNames(zone) || needsAddresses(zone));
+    }
+
+    /** Whether some zone among the first {@code zoneLimit} has NSIP rules enabled. */
+    static boolean needsNameServerAddresses(PolicySet policy, int zoneLimit) {
+        return zones(policy, zoneLimit).stream().anyMatch(PolicyEvaluator::needsAddresses);
+    }
+
+    /**
+     * Returns the decision that the upstream's {@code answer} triggers, or null when none does.
+     * The stages of the answer are checked in order, the query name then each CNAME target, so a
+     * blocked name cannot hide behind a CNAME from an allowed one. At the query name, QNAME rules
+     * were checked before forwarding. Only the first {@code zoneLimit} zones take part, because a
+     * PASSTHRU in zone {@code zoneLimit} stops the later ones. A signed answer to a client that set
+     * DO is left alone by zones without {@code break-dnssec}. {@code nameServers} holds what was
+     * learned of each stage name's servers; a name missing from it skips NSDNAME and NSIP.
+     */
+    PolicyDecision matchAnswer(ClientQuery query, Message answer, PolicySet policy, int zoneLimit,
+                               List<AnswerStage> stages, Map<Name, NameServers> nameServers) {
         boolean signedForValidator = query.dnssecOk() && isSigned(answer);
-        List<AnswerStage> stages = AnswerStage.of(query.qname(), answer);
-        List<PolicyZone> zones = policy.zones().subList(0, Math.min(zoneLimit, policy.zones().size()));
+        List<PolicyZone> zones = zones(policy, zoneLimit);
         for (int index = 0; index < stages.size(); index++) {
             AnswerStage stage = stages.get(index);
+            NameServers servers = nameServers.get(stage.name());
             for (PolicyZone zone : zones) {
-                if (zone.settings().recursiveOnly() && !query.recursionDesired()) {
+                if (skips(zone, query) || (signedForValidator && !zone.settings().breakDnssec())) {
                     continue;
                 }
-                if (signedForValidator && !zone.settings().breakDnssec()) {
-                    continue;
+                PolicyDecision decision = matchStage(query, zone, stage, index, servers);
+                if (decision != null) {
+                    return decision;
                 }
-                PolicyRule rule = index > 0 ? zone.matchQname(stage.name()) : null;
-                if (rule == null) {
-                    continue;
-                }
-                PolicyAction action = zone.settings().override().actionFor(rule);
-                if (action == null) {
-                    recordWouldHit(query, zone, rule);
-                    continue;
-                }
-                return new PolicyDecision(zone, rule, action, stage.name(), stage.chain());
             }
         }
         return null;
+    }
+
+    private PolicyDecision matchStage(ClientQuery query, PolicyZone zone, AnswerStage stage, int index,
+                                      NameServers servers) {
+        PolicyDecision decision = null;
+        if (index > 0) {
+            decision = consider(query, zone, zone.matchQname(stage.name()), stage.name(), stage.chain());
+        }
+        if (decision == null && !zone.ipRules().isEmpty()) {
+            decision = consider(query, zone, bestResponseIp(zone, stage.addresses()), stage.name(), stage.chain());
+        }
+        if (decision == null && servers != null && needsNames(zone)) {
+            for (Name server : servers.names()) {
+                decision = consider(query, zone, zone.matchNsdname(server), stage.name(), stage.chain());
+                if (decision != null) {
+                    break;
+                }
+            }
+        }
+        if (decision == null && servers != null && needsAddresses(zone)) {
+            decision = consider(query, zone, bestNsip(zone, servers.addresses()), stage.name(), stage.chain());
+        }
+        return decision;
+    }
+
+    /** Returns the rule of the longest prefix that contains one of {@code addresses}; ties go to the smaller address. */
+    private static PolicyRule bestResponseIp(PolicyZone zone, List<InetAddress> addresses) {
+        IpTriggerMatch best = null;
+        for (InetAddress address : addresses) {
+            IpTriggerMatch match = zone.matchResponseIp(address);
+            if (match != null && (best == null || match.precedes(best))) {
+                best = match;
+            }
+        }
+        return best == null ? null : best.rule();
+    }
+
+    private static PolicyRule bestNsip(PolicyZone zone, List<InetAddress> addresses) {
+        IpTriggerMatch best = null;
+        for (InetAddress address : addresses) {
+            IpTriggerMatch match = zone.matchNsip(address);
+            if (match != null && (best == null || match.precedes(best))) {
+                best = match;
+            }
+        }
+        return best == null ? null : best.rule();
+    }
+
+    /**
+     * Returns the decision of {@code rule} under its zone's override, or null when there is no rule
+     * or the rule is disabled, after logging what it would have done.
+     */
+    private PolicyDecision consider(ClientQuery query, PolicyZone zone, PolicyRule rule, Name name,
+                                    List<Record> chain) {
+        if (rule == null) {
+            return null;
+        }
+        PolicyAction action = zone.settings().override().actionFor(rule);
+        if (action == null) {
+            recordWouldHit(query, new PolicyDecision(zone, rule, rule.action(), name, chain));
+            return null;
+        }
+        return new PolicyDecision(zone, rule, action, name, chain);
+    }
+
+    private static boolean skips(PolicyZone zone, ClientQuery query) {
+        return zone.settings().recursiveOnly() && !query.recursionDesired();
+    }
+
+    private static boolean needsNames(PolicyZone zone) {
+        return zone.settings().nsdnameEnable() && !zone.nsdnameRules().isEmpty();
+    }
+
+    private static boolean needsAddresses(PolicyZone zone) {
+        return zone.settings().nsipEnable() && !zone.nsipRules().isEmpty();
+    }
+
+    private static List<PolicyZone> zones(PolicySet policy, int zoneLimit) {
+        return policy.zones().subList(0, Math.min(zoneLimit, policy.zones().size()));
     }
 
     /** Whether the answer section carries signatures, so a validating client would notice a rewrite. */
@@ -100,20 +198,19 @@ final class PolicyEvaluator {
     /** Counts an enforced hit and writes it to the hit log unless the zone's {@code log} is off. */
     void recordHit(ClientQuery query, PolicyDecision decision) {
         metrics.policyHit(decision.zoneLabel(), decision.actionLabel());
-        if (decision.zone().settings().log()) {
-            hitLog.hit(query.client().getAddress().getHostAddress(), query.qname().toString(),
-                    Type.string(query.qtype()), decision.zoneLabel(), decision.rule().owner().toString(),
-                    decision.actionLabel(), true);
-        }
+        writeHit(query, decision, true);
     }
 
-    private void recordWouldHit(ClientQuery query, PolicyZone zone, PolicyRule rule) {
-        String zoneLabel = zone.name().toString(true);
-        String action = new PolicyDecision(zone, rule, rule.action(), query.qname(), List.of()).actionLabel();
-        metrics.wouldHit(zoneLabel, action);
-        if (zone.settings().log()) {
+    private void recordWouldHit(ClientQuery query, PolicyDecision decision) {
+        metrics.wouldHit(decision.zoneLabel(), decision.actionLabel());
+        writeHit(query, decision, false);
+    }
+
+    private void writeHit(ClientQuery query, PolicyDecision decision, boolean enforced) {
+        if (decision.zone().settings().log()) {
             hitLog.hit(query.client().getAddress().getHostAddress(), query.qname().toString(),
-                    Type.string(query.qtype()), zoneLabel, rule.owner().toString(), action, false);
+                    Type.string(query.qtype()), decision.zoneLabel(), decision.rule().triggerType().label(),
+                    decision.rule().owner().toString(), decision.actionLabel(), enforced);
         }
     }
 }

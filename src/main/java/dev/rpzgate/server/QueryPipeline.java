@@ -6,7 +6,10 @@ import dev.rpzgate.policy.ExtendedError;
 import dev.rpzgate.policy.PolicyAction;
 import dev.rpzgate.policy.PolicySet;
 import dev.rpzgate.policy.PolicyStore;
+import dev.rpzgate.upstream.NameServerFinder;
+import dev.rpzgate.upstream.NameServerFinder.NameServers;
 import dev.rpzgate.upstream.UpstreamResolver;
+import io.vertx.core.Future;
 import dev.rpzgate.wire.ClientQuery;
 import dev.rpzgate.wire.Responses;
 import dev.rpzgate.wire.Transport;
@@ -16,6 +19,7 @@ import org.xbill.DNS.EDNSOption;
 import org.xbill.DNS.ExtendedErrorCodeOption;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
 import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
@@ -24,6 +28,9 @@ import org.xbill.DNS.Type;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -46,14 +53,17 @@ public final class QueryPipeline {
     private final PolicyHitLog hitLog;
     private final PolicyAnswers policyAnswers;
     private final PolicyEvaluator evaluator;
+    private final NameServerFinder nameServers;
 
-    public QueryPipeline(PolicyStore policy, UpstreamResolver upstream, DnsMetrics metrics, PolicyHitLog hitLog) {
+    public QueryPipeline(PolicyStore policy, UpstreamResolver upstream, NameServerFinder nameServers,
+                         DnsMetrics metrics, PolicyHitLog hitLog) {
         this.policy = policy;
         this.upstream = upstream;
         this.metrics = metrics;
         this.hitLog = hitLog;
         this.policyAnswers = new PolicyAnswers();
         this.evaluator = new PolicyEvaluator(metrics, hitLog);
+        this.nameServers = nameServers;
     }
 
     /**
@@ -67,7 +77,7 @@ public final class QueryPipeline {
         }
 
         PolicySet snapshot = policy.current();
-        PolicyDecision decision = evaluator.matchQname(query, snapshot);
+        PolicyDecision decision = evaluator.matchQuery(query, snapshot);
         if (decision == null) {
             forward(query, snapshot, snapshot.zones().size(), reply);
             return;
@@ -175,14 +185,40 @@ public final class QueryPipeline {
                 return;
             }
             Message answer = result.result();
-            PolicyDecision decision = zoneLimit == 0 ? null
-                    : evaluator.matchAnswer(query, answer, snapshot, zoneLimit);
-            if (decision == null) {
+            if (zoneLimit == 0) {
                 sendForwarded(query, answer, reply);
-            } else {
-                applyToAnswer(query, decision, answer, reply);
+                return;
             }
+            List<AnswerStage> stages = AnswerStage.of(query.qname(), answer);
+            lookUpNameServers(stages, snapshot, zoneLimit).onComplete(servers -> {
+                PolicyDecision decision = evaluator.matchAnswer(query, answer, snapshot, zoneLimit, stages,
+                        servers.result());
+                if (decision == null) {
+                    sendForwarded(query, answer, reply);
+                } else {
+                    applyToAnswer(query, decision, answer, reply);
+                }
+            });
         });
+    }
+
+    /**
+     * Looks up the name servers of every stage name when a zone has NSDNAME or NSIP rules enabled;
+     * otherwise costs nothing. A failed lookup leaves the name out, so its NS triggers do not match.
+     */
+    private Future<Map<Name, NameServers>> lookUpNameServers(List<AnswerStage> stages, PolicySet snapshot,
+                                                             int zoneLimit) {
+        if (!PolicyEvaluator.needsNameServers(snapshot, zoneLimit)) {
+            return Future.succeededFuture(Map.of());
+        }
+        boolean withAddresses = PolicyEvaluator.needsNameServerAddresses(snapshot, zoneLimit);
+        Map<Name, NameServers> found = new HashMap<>();
+        List<Future<NameServers>> lookups = new ArrayList<>();
+        for (AnswerStage stage : stages) {
+            lookups.add(nameServers.find(stage.name(), withAddresses)
+                    .onSuccess(servers -> found.put(stage.name(), servers)));
+        }
+        return Future.join(lookups).transform(done -> Future.succeededFuture(found));
     }
 
     /** Answers as a decision that the upstream's answer triggered says. */

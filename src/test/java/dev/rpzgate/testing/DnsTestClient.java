@@ -55,6 +55,15 @@ public final class DnsTestClient {
         return new Message(udpRaw(query.toWire(), RECEIVE_TIMEOUT_MILLIS));
     }
 
+    /** Sends {@code query} over UDP from {@code source}, a loopback address such as 127.0.0.2, and returns the answer. */
+    public Message udpFrom(InetAddress source, Message query) throws IOException {
+        try (DatagramSocket socket = new DatagramSocket(new java.net.InetSocketAddress(source, 0))) {
+            socket.setSoTimeout(RECEIVE_TIMEOUT_MILLIS);
+            send(socket, query.toWire());
+            return new Message(receive(socket));
+        }
+    }
+
     /** Sends {@code packet} over UDP and returns the answer's bytes; throws SocketTimeoutException when none comes. */
     public byte[] udpRaw(byte[] packet, int timeoutMillis) throws IOException {
         try (DatagramSocket socket = new DatagramSocket()) {

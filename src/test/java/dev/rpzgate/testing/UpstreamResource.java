@@ -44,6 +44,15 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
                 cloak.example. 300 IN CNAME tracker.bad.example.
                 tracker.bad.example. 300 IN A 192.0.2.66
                 mx.example. 300 IN MX 10 mail1.example.
+                respip.example. 300 IN A 198.51.100.7
+                respip.example. 300 IN AAAA 2001:db8::7
+                evilzone.example. 300 IN SOA ns.evil.example. hostmaster.evilzone.example. 1 3600 600 86400 60
+                evilzone.example. 300 IN NS ns.evil.example.
+                www.evilzone.example. 300 IN A 192.0.2.70
+                badns.example. 300 IN SOA ns1.badns.example. hostmaster.badns.example. 1 3600 600 86400 60
+                badns.example. 300 IN NS ns1.badns.example.
+                ns1.badns.example. 300 IN A 192.0.2.80
+                host.badns.example. 300 IN A 192.0.2.81
                 """);
         for (int i = 1; i <= 8; i++) {
             upstream.add("bigtxt.example. 300 IN TXT \"" + ("chunk" + i + "-").repeat(25) + "\"");
