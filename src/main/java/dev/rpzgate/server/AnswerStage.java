@@ -22,7 +22,7 @@ import java.util.List;
  */
 record AnswerStage(Name name, List<Record> chain, List<InetAddress> addresses) {
 
-    /** Longest chain followed; longer chains are cut here, as resolvers limit CNAME chasing. */
+    /** Maximum number of CNAMEs followed; resolvers cut longer chains too. */
     private static final int MAX_CHAIN = 16;
 
     /** Splits {@code answer} into its stages, starting at {@code qname}. */

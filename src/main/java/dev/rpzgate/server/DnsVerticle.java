@@ -37,7 +37,7 @@ final class DnsVerticle extends AbstractVerticle {
 
     private static final Logger LOG = Logger.getLogger(DnsVerticle.class);
 
-    /** What one instance listens on and forwards to. */
+    /** Listen address, transport options and upstreams of one instance. */
     record Settings(String host, int port, boolean bindUdp, boolean reusePort, Duration tcpIdleTimeout,
                     List<Upstream> upstreams, Duration upstreamTimeout) {
     }
