@@ -44,6 +44,8 @@ public final class PolicyZoneBuilder {
     private static final Name TCP_ONLY_TARGET = Name.fromConstantString("rpz-tcp-only.");
     private static final Name NSDNAME_SUFFIX = Name.fromConstantString("rpz-nsdname.");
     private static final String RPZ_PREFIX = "rpz-";
+    /** Longest DNS name in wire format, RFC 1035 section 2.3.4. */
+    private static final int MAX_NAME_OCTETS = 255;
 
     private static final String CNAME_AND_OTHER_DATA = "CNAME and other data at one owner";
 
@@ -136,6 +138,55 @@ public final class PolicyZoneBuilder {
         } else {
             addSpecialRule(record, line, triggerBase, wildcard, triggerType, triggerLabelIndex, action);
         }
+    }
+
+    /**
+     * Adds a QNAME rule with an action and no local data, as the record {@code trigger CNAME .}
+     * (or the target of {@code action}) below the origin would. Hosts files and domain lists use
+     * this path because it skips building a record and an owner name for each of their up to a
+     * few hundred thousand names. A name listed twice with the same action is kept once.
+     *
+     * @param trigger the name to match, absolute, without a {@code *} label
+     * @param wildcard whether the rule matches the names below {@code trigger} instead of {@code trigger} itself
+     * @param action any action but {@link PolicyAction#LOCAL_DATA}
+     * @param line line of the source, for {@link SkippedRecord}
+     */
+    public void addQnameAction(Name trigger, boolean wildcard, PolicyAction action, int line) {
+        if (built) {
+            throw new IllegalStateException("build() was already called for zone " + origin);
+        }
+        if (action == PolicyAction.LOCAL_DATA) {
+            throw new IllegalArgumentException("a QNAME action rule has no local data: " + trigger);
+        }
+        if (!trigger.isAbsolute()) {
+            throw new IllegalArgumentException("trigger must be absolute: " + trigger);
+        }
+        // PolicyRule.owner() writes the trigger below the origin, which must fit in a DNS name.
+        int ownerLength = trigger.length() - 1 + (wildcard ? 2 : 0) + origin.length();
+        if (ownerLength > MAX_NAME_OCTETS) {
+            skip(line, trigger, "name is too long to write below the zone origin " + origin);
+            return;
+        }
+
+        Map<Name, Object> rules = wildcard ? wildcardRules : exactRules;
+        Object state = rules.get(trigger);
+        if (state == null) {
+            rules.put(trigger, PolicyRule.ofAction(origin, trigger, wildcard, TriggerType.QNAME, action));
+            return;
+        }
+        PolicyAction first = state instanceof PolicyRule rule ? rule.action() : PolicyAction.LOCAL_DATA;
+        if (first != action) {
+            skip(line, trigger, conflictingAction(first));
+        }
+    }
+
+    /**
+     * Records a line of the source that gives no rule, such as a hosts-file line that is not valid.
+     *
+     * @param owner the name the line gives, or null when it gives no valid name
+     */
+    public void skipLine(int line, Name owner, String reason) {
+        skip(line, owner, reason);
     }
 
     /** Builds the zone. The builder cannot be used afterwards. */
