@@ -50,11 +50,13 @@ final class LineCountingZoneStream extends BufferedInputStream {
     /**
      * Creates a stream over {@code source}, which {@link #close()} closes.
      *
-     * @param directory directory that relative {@code $INCLUDE} paths are resolved against
+     * @param directory directory that relative {@code $INCLUDE} paths are resolved against, or
+     *     null to reject {@code $INCLUDE}, because a zone downloaded from a URL must not read
+     *     local files
      */
     LineCountingZoneStream(InputStream source, Path directory) {
         super(Objects.requireNonNull(source, "source"), 1);
-        this.directory = Objects.requireNonNull(directory, "directory");
+        this.directory = directory;
     }
 
     /**
@@ -165,6 +167,9 @@ final class LineCountingZoneStream extends BufferedInputStream {
             append(new byte[] {'\n'}, 0, 1);
         }
         if (startsWithInclude()) {
+            if (directory == null) {
+                throw new IncludeRejectedException(completedLines + 1);
+            }
             rewriteInclude();
         }
         return true;
@@ -263,5 +268,23 @@ final class LineCountingZoneStream extends BufferedInputStream {
         lineLength = 0;
         append(bytes, 0, bytes.length);
         includes.add(resolved);
+    }
+
+    /** A {@code $INCLUDE} directive in a zone that may not read local files. */
+    static final class IncludeRejectedException extends IOException {
+
+        private static final long serialVersionUID = 1L;
+
+        private final int line;
+
+        IncludeRejectedException(int line) {
+            super("$INCLUDE is not allowed in a zone that is not read from a local file");
+            this.line = line;
+        }
+
+        /** Returns the line of the directive, counting from 1. */
+        int line() {
+            return line;
+        }
     }
 }

@@ -153,30 +153,36 @@ public final class RpzZoneFileLoader {
         }
     }
 
-    private static PolicyZone parse(Path file, Name origin, ZoneSettings settings) throws ZoneLoadException {
-        InputStream source;
-        try {
-            source = Files.newInputStream(file);
-        } catch (IOException e) {
-            throw cannotRead(file, e);
-        }
-
-        Path directory = file.toAbsolutePath().getParent();
-        PolicyZoneBuilder builder = new PolicyZoneBuilder(origin, settings, file.toString());
-        try (LineCountingZoneStream stream = new LineCountingZoneStream(source, directory)) {
+    /**
+     * Reads an RPZ zone from a stream without logging, for sources other than a local file and
+     * for callers that log the load themselves.
+     *
+     * @param text the zone text; read to its end and closed
+     * @param source the file path or URL, for skipped records and error messages
+     * @param file the local file, for {@link ZoneLoadException#file()}, or null
+     * @param includeDirectory directory that relative {@code $INCLUDE} paths are resolved
+     *     against, or null to reject {@code $INCLUDE}
+     * @param origin zone origin, absolute
+     * @throws ZoneLoadException if the text cannot be read or has a syntax error
+     */
+    public static LoadedZone parse(InputStream text, String source, Path file, Path includeDirectory, Name origin,
+                                   ZoneSettings settings) throws ZoneLoadException {
+        PolicyZoneBuilder builder = new PolicyZoneBuilder(origin, settings, source);
+        CountingInputStream counted = new CountingInputStream(text);
+        try (LineCountingZoneStream stream = new LineCountingZoneStream(counted, includeDirectory)) {
             Master master = new Master(stream, origin, DEFAULT_TTL_SECONDS);
             while (true) {
                 Record record;
                 try {
                     record = master.nextRecord();
                 } catch (ZoneFileReadException e) {
-                    throw cannotRead(file, (IOException) e.getCause());
+                    throw cannotRead(source, file, (IOException) e.getCause());
                 } catch (IOException | IllegalArgumentException | IllegalStateException e) {
                     // dnsjava throws IllegalArgumentException subclasses for relative names and
                     // out-of-range values, and IllegalStateException for nested $GENERATE.
                     // NOTE: Master.close() does not close an included file that is still open,
                     // so after an error inside an include its descriptor stays open until GC.
-                    throw parseError(file, stream, e);
+                    throw parseError(source, file, stream, e);
                 }
                 if (record == null) {
                     break;
@@ -184,25 +190,41 @@ public final class RpzZoneFileLoader {
                 builder.add(record, stream.currentLine());
             }
         } catch (IOException e) {
-            throw cannotRead(file, e);
+            throw cannotRead(source, file, e);
         }
-        return builder.build();
+        return new LoadedZone(builder.build(), counted.count());
     }
 
-    private static ZoneLoadException cannotRead(Path file, IOException e) {
+    private static PolicyZone parse(Path file, Name origin, ZoneSettings settings) throws ZoneLoadException {
+        InputStream source;
+        try {
+            source = Files.newInputStream(file);
+        } catch (IOException e) {
+            throw cannotRead(file.toString(), file, e);
+        }
+        Path directory = file.toAbsolutePath().getParent();
+        return parse(source, file.toString(), file, directory, origin, settings).zone();
+    }
+
+    private static ZoneLoadException cannotRead(String source, Path file, IOException e) {
         String detail = e.getClass().getSimpleName();
         String message = e.getMessage();
-        if (message != null && !message.equals(file.toString())) {
+        if (message != null && !message.equals(source)) {
             detail += ": " + message;
         }
-        return new ZoneLoadException("cannot read policy zone file " + file + ": " + detail, file, 0, e);
+        return new ZoneLoadException("cannot read " + describe(source, file) + ": " + detail, file, 0, e);
     }
 
     /**
-     * Converts a dnsjava error into one that names the real file and line. dnsjava prefixes its
+     * Converts a dnsjava error into one that names the real source and line. dnsjava prefixes its
      * messages with {@code <none>:17:} for a stream and with the base name of an included file.
      */
-    private static ZoneLoadException parseError(Path file, LineCountingZoneStream stream, Exception e) {
+    private static ZoneLoadException parseError(String source, Path file, LineCountingZoneStream stream,
+                                                Exception e) {
+        if (e instanceof LineCountingZoneStream.IncludeRejectedException rejected) {
+            return new ZoneLoadException(describe(source, file, rejected.line(), rejected.getMessage()), file,
+                    rejected.line(), e);
+        }
         String message = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
         Matcher position = DNSJAVA_POSITION.matcher(message);
         if (e instanceof TextParseException && position.matches()) {
@@ -210,17 +232,17 @@ public final class RpzZoneFileLoader {
             int line = Integer.parseInt(position.group(2));
             String reason = position.group(3);
             if (where.equals("<none>")) {
-                return new ZoneLoadException(describe(file, line, reason), file, line, e);
+                return new ZoneLoadException(describe(source, file, line, reason), file, line, e);
             }
             Path include = findInclude(stream, where);
             if (include != null) {
-                String text = describe(include, line, reason)
-                        + " (included from " + file + " line " + stream.currentLine() + ")";
+                String text = describe(include.toString(), include, line, reason)
+                        + " (included from " + source + " line " + stream.currentLine() + ")";
                 return new ZoneLoadException(text, include, line, e);
             }
         }
         int line = stream.currentLine();
-        return new ZoneLoadException(describe(file, line, message), file, line, e);
+        return new ZoneLoadException(describe(source, file, line, message), file, line, e);
     }
 
     /** Returns the most recent include whose base name is {@code fileName}, or null. */
@@ -235,8 +257,12 @@ public final class RpzZoneFileLoader {
         return null;
     }
 
-    private static String describe(Path file, int line, String reason) {
-        return "policy zone file " + file + " line " + line + ": " + reason;
+    private static String describe(String source, Path file, int line, String reason) {
+        return describe(source, file) + " line " + line + ": " + reason;
+    }
+
+    private static String describe(String source, Path file) {
+        return (file != null ? "policy zone file " : "policy zone ") + source;
     }
 
     private static void logLoaded(PolicyZone zone, long elapsedMillis) {

@@ -3,7 +3,7 @@ package dev.rpzgate.source;
 import java.nio.file.Path;
 
 /**
- * A policy zone file that could not be read or parsed. The message names the file and, for parse
+ * A policy zone that could not be read or parsed. The message names the file or URL and, for parse
  * errors, the line, for example
  * {@code policy zone file /etc/rpz/bad.zone line 17: Invalid type 'CNAMEX'}.
  */
@@ -25,7 +25,10 @@ public class ZoneLoadException extends Exception {
         this.line = line;
     }
 
-    /** Returns the file with the error, which is the included file for an error inside one. */
+    /**
+     * Returns the file with the error, which is the included file for an error inside one, or
+     * null when the zone was not read from a local file.
+     */
     public Path file() {
         return file;
     }
