@@ -1,5 +1,7 @@
 package dev.rpzgate.config;
 
+import dev.rpzgate.policy.PolicyStore;
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -77,15 +79,74 @@ public interface RpzgateConfig {
         /** Upper bound on the TTL of every rewritten answer, as BIND's {@code max-policy-ttl}. */
         @WithDefault("5s")
         Duration maxPolicyTtl();
+
+        /**
+         * Directory that keeps the last good copy of every zone downloaded from a URL, so that a
+         * restart enforces it before the URL answers. Created when missing.
+         */
+        @WithDefault("rpzgate-cache")
+        String cacheDir();
+
+        /**
+         * What queries get until every zone has loaded once: {@code closed} answers SERVFAIL,
+         * {@code open} forwards them without policy.
+         */
+        @WithDefault("closed")
+        PolicyStore.FailMode failMode();
     }
 
-    /** One policy zone and its settings, named after BIND's {@code response-policy} zone options. */
+    /**
+     * One policy zone and its settings, named after BIND's {@code response-policy} zone options.
+     * Exactly one of {@link #file()}, {@link #url()}, {@link #rules()} and {@link #transfer()} is
+     * set.
+     */
     interface Zone {
 
-        /** RPZ zone file. */
-        String file();
+        /** Zone file on the local file system, reloaded when it changes. */
+        Optional<String> file();
 
-        /** Zone name; defaults to the file's base name up to the first dot. */
+        /** HTTP or HTTPS address of the zone, downloaded at start-up and every {@link #refresh()}. */
+        Optional<String> url();
+
+        /** The zone itself as text: RPZ records, or one name a line for the list formats. */
+        Optional<String> rules();
+
+        /** Primary server to transfer the zone from; reserved, not supported yet. */
+        Optional<String> transfer();
+
+        /** Format of the zone's text: {@code rpz} (a zone file), {@code hosts} or {@code domains}. */
+        @WithDefault("rpz")
+        String format();
+
+        /**
+         * For the {@code hosts} and {@code domains} formats: whether each name also covers every
+         * name below it. Defaults to {@code false}.
+         */
+        Optional<Boolean> subdomains();
+
+        /**
+         * For the {@code hosts} and {@code domains} formats: the action of every listed name,
+         * {@code nxdomain}, {@code nodata}, {@code drop}, {@code passthru} or {@code tcp-only}.
+         * Defaults to {@code nxdomain}.
+         */
+        Optional<String> action();
+
+        /** For a URL: time between two downloads, and the longest wait between retries after a failure. */
+        @WithDefault("1h")
+        Duration refresh();
+
+        /** For a URL: time allowed for one download, from connecting to the last byte. */
+        @WithDefault("30s")
+        Duration timeout();
+
+        /** For a URL: largest response body accepted, such as {@code 256M}; a larger download fails. */
+        @WithDefault("256M")
+        MemorySize maxSize();
+
+        /**
+         * Zone name; defaults to the base name of the file or of the URL's path, up to the first dot.
+         * Required for {@link #rules()}.
+         */
         Optional<String> origin();
 
         /**

@@ -84,8 +84,8 @@ public final class DnsMetrics {
 
     /**
      * Registers the per-zone gauges of {@code zone}: serial, rules and skipped records. Each
-     * gauge reads the zone of that name from the policy in force at scrape time, so it follows
-     * reloads; a zone no longer loaded reads NaN.
+     * gauge reads the zone of that name from the zones loaded at scrape time, so it follows
+     * reloads; a zone not loaded yet reads NaN.
      */
     public void registerZone(String zone, PolicyStore store) {
         gauge("rpzgate_policy_zone_serial", "SOA serial of the policy zone in force", zone, store,
@@ -98,7 +98,7 @@ public final class DnsMetrics {
     private void gauge(String name, String description, String zone, PolicyStore store,
                        ToDoubleFunction<PolicyZone> value) {
         Gauge.builder(name, store, current -> {
-                    for (PolicyZone loaded : current.current().zones()) {
+                    for (PolicyZone loaded : current.loadedZones().zones()) {
                         if (loaded.name().toString(true).equals(zone)) {
                             return value.applyAsDouble(loaded);
                         }

@@ -21,7 +21,7 @@ public class PolicyReadinessCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        var policy = policyStore.current();
+        var policy = policyStore.loadedZones();
         return HealthCheckResponse.named("rpzgate")
                 .status(policyStore.loaded() && dnsServer.listening())
                 .withData("zones", policy.zones().size())

@@ -4,7 +4,7 @@ import dev.rpzgate.config.RpzgateConfig;
 import dev.rpzgate.observability.DnsMetrics;
 import dev.rpzgate.observability.PolicyHitLog;
 import dev.rpzgate.policy.PolicyStore;
-import dev.rpzgate.source.ConfiguredZones;
+import dev.rpzgate.source.PolicyReloader;
 import dev.rpzgate.source.ZoneLoadException;
 import dev.rpzgate.upstream.Upstream;
 import dev.rpzgate.upstream.Upstreams;
@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
 /**
  * Starts rpzgate: loads the policy zones, works out the upstreams, then opens the UDP and TCP
  * listeners on every event loop. Start-up fails, naming the file and line, when a zone file cannot
- * be loaded, and naming the setting when the configuration is invalid.
+ * be loaded, and naming the setting when the configuration is invalid. A zone from a URL does not
+ * hold up start-up; it loads in the background.
  */
 @ApplicationScoped
 public class DnsServer {
@@ -47,18 +48,20 @@ public class DnsServer {
     @Inject
     PolicyHitLog hitLog;
 
+    @Inject
+    PolicyReloader reloader;
+
     private final List<String> deployments = new ArrayList<>();
     private volatile int port = -1;
     private volatile boolean listening;
 
     void onStart(@Observes StartupEvent event) throws Exception {
         try {
-            policyStore.replace(ConfiguredZones.load(config.policy()));
+            reloader.start();
         } catch (ZoneLoadException | IllegalArgumentException e) {
             LOG.errorf("rpzgate cannot start: %s", e.getMessage());
             throw e;
         }
-        policyStore.current().zones().forEach(zone -> metrics.registerZone(zone.name().toString(true), policyStore));
 
         HostPort listen = HostPort.parse(config.listen(), 53);
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());

@@ -2,48 +2,228 @@ package dev.rpzgate.source;
 
 import dev.rpzgate.config.RpzgateConfig;
 import dev.rpzgate.policy.ExtendedError;
+import dev.rpzgate.policy.PolicyAction;
 import dev.rpzgate.policy.PolicyOverride;
-import dev.rpzgate.policy.PolicySet;
-import dev.rpzgate.policy.PolicyZone;
 import dev.rpzgate.policy.ZoneSettings;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.TextParseException;
 
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
-/** Loads the policy zones that the configuration names, {@code rpzgate.policy.files} or {@code rpzgate.policy.zones}. */
+/**
+ * Reads the policy zones that the configuration names, {@code rpzgate.policy.files} or
+ * {@code rpzgate.policy.zones}, into checked {@link ZoneSpec}s. Every error names the setting.
+ */
 public final class ConfiguredZones {
+
+    private static final List<PolicyAction> LIST_ACTIONS = List.of(PolicyAction.NXDOMAIN, PolicyAction.NODATA,
+            PolicyAction.DROP, PolicyAction.PASSTHRU, PolicyAction.TCP_ONLY);
 
     private ConfiguredZones() {
     }
 
     /**
-     * Loads every configured zone in precedence order.
+     * Reads every configured zone in precedence order.
      *
-     * @throws ZoneLoadException        naming the file and line of the first zone that cannot be loaded
      * @throws IllegalArgumentException naming the setting when the configuration is invalid
      */
-    public static PolicySet load(RpzgateConfig.Policy config) throws ZoneLoadException {
+    public static List<ZoneSpec> read(RpzgateConfig.Policy config) {
         List<String> files = config.files().orElse(List.of());
         List<RpzgateConfig.Zone> zones = config.zones().orElse(List.of());
         if (!files.isEmpty() && !zones.isEmpty()) {
             throw new IllegalArgumentException("both rpzgate.policy.files and rpzgate.policy.zones are set; "
                     + "list every zone in rpzgate.policy.zones instead");
         }
+
+        List<ZoneSpec> specs = new ArrayList<>();
         if (zones.isEmpty()) {
-            return RpzZoneFileLoader.loadAll(files, new ZoneSettings(config.maxPolicyTtl()));
+            ZoneSettings settings = new ZoneSettings(config.maxPolicyTtl());
+            for (String entry : files) {
+                specs.add(fileEntry(entry, settings));
+            }
+        } else {
+            for (int i = 0; i < zones.size(); i++) {
+                specs.add(zone(zones.get(i), config, "rpzgate.policy.zones[" + i + "]"));
+            }
+        }
+        checkUniqueNames(specs);
+        return specs;
+    }
+
+    private static ZoneSpec fileEntry(String entry, ZoneSettings settings) {
+        ZoneFileSpec file = RpzZoneFileLoader.parseSpec(entry);
+        Name origin = file.origin();
+        if (origin == null) {
+            try {
+                origin = RpzZoneFileLoader.defaultOrigin(file.path());
+            } catch (ZoneLoadException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        }
+        return new ZoneSpec("rpzgate.policy.files entry '" + entry.strip() + "'", origin,
+                new ZoneSource.File(file.path()), ZoneFormat.RPZ, false, PolicyAction.NXDOMAIN, settings);
+    }
+
+    private static ZoneSpec zone(RpzgateConfig.Zone zone, RpzgateConfig.Policy config, String setting) {
+        ZoneSource source = source(zone, setting);
+        ZoneFormat format;
+        try {
+            format = ZoneFormat.parse(zone.format());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(setting + ".format: " + e.getMessage(), e);
+        }
+        if (!format.isNameList()) {
+            if (zone.subdomains().isPresent()) {
+                throw new IllegalArgumentException(setting + ".subdomains: applies to the hosts and domains formats "
+                        + "only; an RPZ zone writes *.name rules for the names below a name");
+            }
+            if (zone.action().isPresent()) {
+                throw new IllegalArgumentException(setting + ".action: applies to the hosts and domains formats only; "
+                        + "use policy to replace the actions of an RPZ zone");
+            }
+        }
+        PolicyAction action = listAction(zone.action().orElse("nxdomain"), setting);
+        Name origin = origin(zone, source, setting);
+        return new ZoneSpec(setting, origin, source, format, zone.subdomains().orElse(false), action,
+                settings(zone, config, setting));
+    }
+
+    /** Returns the one source of a zone, or throws naming the settings in conflict. */
+    private static ZoneSource source(RpzgateConfig.Zone zone, String setting) {
+        Map<String, String> sources = new LinkedHashMap<>();
+        zone.file().ifPresent(value -> sources.put("file", value));
+        zone.url().ifPresent(value -> sources.put("url", value));
+        zone.rules().ifPresent(value -> sources.put("rules", value));
+        zone.transfer().ifPresent(value -> sources.put("transfer", value));
+        if (sources.isEmpty()) {
+            throw new IllegalArgumentException(setting + ": no source; set one of file, url or rules");
+        }
+        if (sources.size() > 1) {
+            throw new IllegalArgumentException(setting + ": " + String.join(" and ", sources.keySet())
+                    + (sources.size() == 2 ? " are both set" : " are all set") + "; set exactly one source");
         }
 
-        List<PolicyZone> loaded = new ArrayList<>();
-        for (int i = 0; i < zones.size(); i++) {
-            RpzgateConfig.Zone zone = zones.get(i);
-            String setting = "rpzgate.policy.zones[" + i + "]";
-            ZoneSettings settings = settings(zone, config, setting);
-            loaded.add(RpzZoneFileLoader.load(Path.of(zone.file()), origin(zone, setting), settings));
+        String kind = sources.keySet().iterator().next();
+        String value = sources.get(kind);
+        return switch (kind) {
+            case "file" -> new ZoneSource.File(path(value, setting + ".file"));
+            case "url" -> url(zone, value, setting);
+            case "rules" -> new ZoneSource.Inline(setting + ".rules", value);
+            default -> throw new IllegalArgumentException(setting + ".transfer: zone transfers are not supported yet; "
+                    + "use file or url");
+        };
+    }
+
+    private static Path path(String value, String setting) {
+        if (value.isBlank()) {
+            throw new IllegalArgumentException(setting + ": the path is empty");
         }
-        return new PolicySet(loaded);
+        try {
+            return Path.of(value.strip());
+        } catch (InvalidPathException e) {
+            throw new IllegalArgumentException(setting + ": invalid path '" + value + "': " + e.getReason(), e);
+        }
+    }
+
+    private static ZoneSource.Url url(RpzgateConfig.Zone zone, String value, String setting) {
+        URI uri;
+        try {
+            uri = new URI(value.strip());
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException(setting + ".url: invalid URL '" + value + "': " + e.getMessage(), e);
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new IllegalArgumentException(setting + ".url: '" + value + "' is not an http or https URL");
+        }
+        if (uri.getHost() == null) {
+            throw new IllegalArgumentException(setting + ".url: '" + value + "' has no host");
+        }
+        positive(zone.refresh(), setting + ".refresh");
+        positive(zone.timeout(), setting + ".timeout");
+        long maxBytes = zone.maxSize().asLongValue();
+        if (maxBytes <= 0) {
+            throw new IllegalArgumentException(setting + ".max-size: must be more than 0 bytes");
+        }
+        return new ZoneSource.Url(uri, zone.refresh(), zone.timeout(), maxBytes);
+    }
+
+    private static void positive(Duration duration, String setting) {
+        if (duration.isNegative() || duration.isZero()) {
+            throw new IllegalArgumentException(setting + ": must be longer than 0, not " + duration);
+        }
+    }
+
+    private static PolicyAction listAction(String text, String setting) {
+        String lower = text.strip().toLowerCase(Locale.ROOT);
+        for (PolicyAction action : LIST_ACTIONS) {
+            if (action.label().equals(lower)) {
+                return action;
+            }
+        }
+        throw new IllegalArgumentException(setting + ".action: unknown action '" + text
+                + "'; use nxdomain, nodata, drop, passthru or tcp-only");
+    }
+
+    private static Name origin(RpzgateConfig.Zone zone, ZoneSource source, String setting) {
+        if (zone.origin().isPresent()) {
+            try {
+                return Name.fromString(zone.origin().get(), Name.root);
+            } catch (TextParseException e) {
+                throw new IllegalArgumentException(setting + ".origin: invalid zone name '" + zone.origin().get()
+                        + "': " + e.getMessage(), e);
+            }
+        }
+        if (source instanceof ZoneSource.File file) {
+            try {
+                return RpzZoneFileLoader.defaultOrigin(file.path());
+            } catch (ZoneLoadException e) {
+                throw new IllegalArgumentException(setting + ".origin: " + e.getMessage(), e);
+            }
+        }
+        if (source instanceof ZoneSource.Url url) {
+            return originOfUrl(url.uri(), setting);
+        }
+        throw new IllegalArgumentException(setting + ".origin: required for a zone written in rules");
+    }
+
+    /** Names a zone after the last segment of the URL's path up to the first dot, as a file is named. */
+    private static Name originOfUrl(URI uri, String setting) {
+        String path = uri.getPath() == null ? "" : uri.getPath();
+        String segment = path.substring(path.lastIndexOf('/') + 1);
+        int dot = segment.indexOf('.');
+        String label = dot < 0 ? segment : segment.substring(0, dot);
+        String fix = "; set " + setting + ".origin";
+        if (label.isEmpty() || label.equals("@")) {
+            throw new IllegalArgumentException(setting + ".origin: cannot name the zone after the URL " + uri + fix);
+        }
+        try {
+            return Name.fromString(label + ".");
+        } catch (TextParseException e) {
+            throw new IllegalArgumentException(setting + ".origin: cannot name the zone after the URL " + uri + ": "
+                    + e.getMessage() + fix, e);
+        }
+    }
+
+    private static void checkUniqueNames(List<ZoneSpec> specs) {
+        Map<Name, ZoneSpec> seen = new HashMap<>();
+        for (ZoneSpec spec : specs) {
+            ZoneSpec earlier = seen.putIfAbsent(spec.origin(), spec);
+            if (earlier != null) {
+                throw new IllegalArgumentException(spec.setting() + ": zone name " + spec.origin()
+                        + " is already used by " + earlier.setting() + "; give one of them another origin");
+            }
+        }
     }
 
     /** Reads one zone's settings, with {@code setting} naming it in errors. */
@@ -62,17 +242,5 @@ public final class ConfiguredZones {
         }
         return new ZoneSettings(zone.maxPolicyTtl().orElse(config.maxPolicyTtl()), override, zone.addSoa(), zone.log(),
                 zone.breakDnssec(), zone.recursiveOnly(), zone.nsdnameEnable(), zone.nsipEnable(), ede);
-    }
-
-    private static Name origin(RpzgateConfig.Zone zone, String setting) {
-        if (zone.origin().isEmpty()) {
-            return null;
-        }
-        try {
-            return Name.fromString(zone.origin().get(), Name.root);
-        } catch (TextParseException e) {
-            throw new IllegalArgumentException(setting + ".origin: invalid zone name '" + zone.origin().get() + "': "
-                    + e.getMessage(), e);
-        }
     }
 }

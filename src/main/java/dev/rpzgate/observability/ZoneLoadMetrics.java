@@ -1,0 +1,66 @@
+package dev.rpzgate.observability;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Load metrics of one policy zone: {@code rpzgate_policy_zone_loads_total},
+ * {@code rpzgate_policy_zone_load_failures_total} and
+ * {@code rpzgate_policy_zone_last_success_seconds}, each tagged with {@code zone}.
+ */
+public final class ZoneLoadMetrics {
+
+    private final Counter loads;
+    private final Counter failures;
+    private final AtomicLong lastSuccessSeconds = new AtomicLong();
+
+    /** Registers the metrics of {@code zone}, the zone name without its final dot. */
+    public ZoneLoadMetrics(MeterRegistry registry, String zone) {
+        this.loads = Counter.builder("rpzgate_policy_zone_loads")
+                .description("Times the policy zone was read from its source or local copy and put in force")
+                .tag("zone", zone)
+                .register(registry);
+        this.failures = Counter.builder("rpzgate_policy_zone_load_failures")
+                .description("Loads of the policy zone that failed; the last good zone stayed in force")
+                .tag("zone", zone)
+                .register(registry);
+        Gauge.builder("rpzgate_policy_zone_last_success_seconds", lastSuccessSeconds, AtomicLong::get)
+                .description("When the policy zone was last loaded from its source or found unchanged there "
+                        + "(HTTP 304), in seconds since the epoch; 0 before the first time")
+                .tag("zone", zone)
+                .register(registry);
+    }
+
+    /** Counts a zone put in force. */
+    public void loaded() {
+        loads.increment();
+    }
+
+    /** Records that the zone's source gave the zone, or confirmed it unchanged, at {@code epochSeconds}. */
+    public void succeeded(long epochSeconds) {
+        lastSuccessSeconds.set(epochSeconds);
+    }
+
+    /** Counts a failed load. */
+    public void failed() {
+        failures.increment();
+    }
+
+    /** Returns the number of zones put in force so far. */
+    public long loadCount() {
+        return (long) loads.count();
+    }
+
+    /** Returns the number of failed loads so far. */
+    public long failureCount() {
+        return (long) failures.count();
+    }
+
+    /** Returns the last success in seconds since the epoch, or 0. */
+    public long lastSuccessSeconds() {
+        return lastSuccessSeconds.get();
+    }
+}

@@ -1,0 +1,496 @@
+package dev.rpzgate.source;
+
+import dev.rpzgate.config.RpzgateConfig;
+import dev.rpzgate.observability.DnsMetrics;
+import dev.rpzgate.observability.ZoneLoadMetrics;
+import dev.rpzgate.policy.PolicySet;
+import dev.rpzgate.policy.PolicyStore;
+import dev.rpzgate.policy.PolicyZone;
+import dev.rpzgate.policy.SkippedRecord;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Loads every configured policy zone, keeps each one current and puts the zones in force in
+ * {@link PolicyStore}: a file zone is loaded again when the file changes, a URL zone every
+ * {@code refresh}, and a zone in {@code rules} once.
+ *
+ * <p>Each load builds a new {@link PolicyZone} while the old one stays in force, then swaps in a
+ * new {@link PolicySet} in one step, so no query sees half a zone or waits for a load. A load that
+ * fails keeps the last good zone. Reading and indexing run on one daemon thread,
+ * {@code rpzgate-zone-loader}, never on an event loop. One thread means zones load one after
+ * another, so at most one new zone is being built beside the zones in force, which bounds the
+ * extra memory a reload needs.
+ *
+ * <p>File zones are watched with {@link ZoneFileWatcher} (inotify on Linux) so that an edit is in
+ * force within a fraction of a second, and checked every 30 seconds as well, because inotify
+ * sees no change on network file systems and loses events on overflow.
+ */
+@ApplicationScoped
+public class PolicyReloader {
+
+    private static final Logger LOG = Logger.getLogger(PolicyReloader.class);
+
+    /** Wait before the first retry of a URL; each failure in a row doubles it, up to the zone's refresh. */
+    static final Duration FIRST_RETRY = Duration.ofSeconds(10);
+    /** Interval of the check that finds file changes the watcher missed. */
+    static final Duration FILE_CHECK_INTERVAL = Duration.ofSeconds(30);
+    /** Quiet time after a file event before the file is read, so a save that takes several writes is read once. */
+    static final Duration FILE_SETTLE = Duration.ofMillis(200);
+
+    private static final int LOGGED_SKIPPED_RECORDS = 5;
+
+    @Inject
+    RpzgateConfig config;
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    PolicyStore store;
+
+    @Inject
+    DnsMetrics dnsMetrics;
+
+    @Inject
+    MeterRegistry registry;
+
+    private final List<ZoneState> zones = new ArrayList<>();
+    private ScheduledExecutorService loader;
+    private ZoneFileWatcher watcher;
+    private HttpZoneFetcher fetcher;
+    private ZoneCache cache;
+    private boolean announcedComplete;
+    private volatile boolean stopped;
+
+    /**
+     * State of one configured zone. {@link #zone} is written by the loader thread (and
+     * by the starting thread before the loader exists) and read by any thread.
+     */
+    private static final class ZoneState {
+        final ZoneSpec spec;
+        final ZoneLoadMetrics metrics;
+        volatile PolicyZone zone;
+        volatile String lastError;
+        FileStamp stamp = FileStamp.MISSING;
+        ZoneCache.Validators validators = ZoneCache.Validators.NONE;
+        int failuresInARow;
+        ScheduledFuture<?> pendingCheck;
+
+        ZoneState(ZoneSpec spec, ZoneLoadMetrics metrics) {
+            this.spec = spec;
+            this.metrics = metrics;
+        }
+
+        String name() {
+            return spec.zoneName();
+        }
+    }
+
+    /**
+     * The state of one zone, for tests and status reports.
+     *
+     * @param zone zone name without the final dot
+     * @param source file path, URL or setting name
+     * @param inForce the zone in force, or null before its first load
+     * @param loads zones put in force so far
+     * @param failures failed loads so far
+     * @param lastSuccessSeconds last load or HTTP 304 from the source, in seconds since the epoch, or 0
+     * @param lastError message of the last failed load, or null
+     */
+    public record ZoneStatus(String zone, String source, PolicyZone inForce, long loads, long failures,
+                             long lastSuccessSeconds, String lastError) {}
+
+    /**
+     * Loads every configured zone, then keeps them current in the background. File zones and
+     * zones written in {@code rules} must load now; a URL zone loads from its local copy when
+     * there is one and is downloaded in the background either way.
+     *
+     * @throws ZoneLoadException naming the file and line of a file zone that cannot be loaded
+     * @throws IllegalArgumentException naming the setting when the configuration is invalid
+     */
+    public void start() throws ZoneLoadException {
+        RpzgateConfig.Policy policy = config.policy();
+        store.setFailMode(policy.failMode());
+        List<ZoneSpec> specs = ConfiguredZones.read(policy);
+        cache = new ZoneCache(Path.of(policy.cacheDir()));
+        for (ZoneSpec spec : specs) {
+            zones.add(new ZoneState(spec, new ZoneLoadMetrics(registry, spec.zoneName())));
+            dnsMetrics.registerZone(spec.zoneName(), store);
+        }
+
+        for (ZoneState state : zones) {
+            loadAtStart(state);
+        }
+        publish();
+        long missing = zones.stream().filter(state -> state.zone == null).count();
+        if (missing > 0) {
+            LOG.warnf("%d of %d policy zones are not loaded yet; until they are, %s", missing, zones.size(),
+                    meanwhile());
+        }
+
+        loader = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "rpzgate-zone-loader");
+            thread.setDaemon(true);
+            return thread;
+        });
+        startFileChecks();
+        startDownloads();
+    }
+
+    /** Returns the state of every configured zone, in precedence order. */
+    public List<ZoneStatus> statuses() {
+        return zones.stream().map(PolicyReloader::status).toList();
+    }
+
+    /** Returns the state of the zone named {@code zone} (without the final dot), if it is configured. */
+    public Optional<ZoneStatus> status(String zone) {
+        return zones.stream().filter(state -> state.name().equals(zone)).findFirst().map(PolicyReloader::status);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stopped = true;
+        if (loader != null) {
+            loader.shutdownNow();
+        }
+        if (watcher != null) {
+            watcher.close();
+        }
+        if (fetcher != null) {
+            fetcher.close();
+        }
+    }
+
+    private static ZoneStatus status(ZoneState state) {
+        return new ZoneStatus(state.name(), state.spec.source().describe(), state.zone, state.metrics.loadCount(),
+                state.metrics.failureCount(), state.metrics.lastSuccessSeconds(), state.lastError);
+    }
+
+    private void loadAtStart(ZoneState state) throws ZoneLoadException {
+        ZoneSource source = state.spec.source();
+        long start = System.nanoTime();
+        if (source instanceof ZoneSource.File file) {
+            state.stamp = FileStamp.of(file.path());
+            install(state, ZoneParser.parse(state.spec, file.path(), file.describe(), true), start, "");
+            state.metrics.succeeded(nowSeconds());
+        } else if (source instanceof ZoneSource.Inline inline) {
+            install(state, ZoneParser.parse(state.spec, inline), start, "");
+            state.metrics.succeeded(nowSeconds());
+        } else if (source instanceof ZoneSource.Url url) {
+            loadLocalCopy(state, url, start);
+        }
+    }
+
+    /** Puts the local copy of a URL zone in force, if there is a good one. */
+    private void loadLocalCopy(ZoneState state, ZoneSource.Url url, long start) {
+        Optional<ZoneCache.Copy> copy;
+        try {
+            copy = cache.find(state.name(), url.describe());
+        } catch (IOException e) {
+            LOG.warnf("zone %s: cannot read the local copy in %s, ignoring it: %s", state.name(), cache.directory(), e);
+            return;
+        }
+        if (copy.isEmpty()) {
+            LOG.infof("zone %s: no local copy in %s; the zone loads after the first download from %s",
+                    state.name(), cache.directory(), url.describe());
+            return;
+        }
+        try {
+            LoadedZone loaded = ZoneParser.parse(state.spec, copy.get().text(), url.describe(), false);
+            state.validators = copy.get().validators();
+            // The local copy is not a success of the source, so the last-success gauge stays at 0.
+            install(state, loaded, start, " (local copy " + copy.get().text() + ")");
+        } catch (ZoneLoadException e) {
+            LOG.warnf("zone %s: local copy %s cannot be loaded, ignoring it: %s", state.name(), copy.get().text(),
+                    e.getMessage());
+        }
+    }
+
+    private void startFileChecks() {
+        List<ZoneState> files = zones.stream().filter(state -> state.spec.source() instanceof ZoneSource.File).toList();
+        if (files.isEmpty()) {
+            return;
+        }
+        try {
+            watcher = new ZoneFileWatcher();
+            for (ZoneState state : files) {
+                watcher.watch(((ZoneSource.File) state.spec.source()).path(), () -> checkSoon(state));
+            }
+            watcher.start();
+        } catch (IOException e) {
+            LOG.warnf("cannot watch the zone files (%s); rpzgate checks them for changes every %d seconds instead",
+                    e, FILE_CHECK_INTERVAL.toSeconds());
+            if (watcher != null) {
+                watcher.close();
+                watcher = null;
+            }
+        }
+        long interval = FILE_CHECK_INTERVAL.toMillis();
+        loader.scheduleWithFixedDelay(() -> guarded(() -> files.forEach(this::checkFile)), interval, interval,
+                TimeUnit.MILLISECONDS);
+    }
+
+    private void startDownloads() {
+        List<ZoneState> urls = zones.stream().filter(state -> state.spec.source() instanceof ZoneSource.Url).toList();
+        if (urls.isEmpty()) {
+            return;
+        }
+        fetcher = new HttpZoneFetcher(vertx);
+        deleteLeftoverDownloads();
+        for (ZoneState state : urls) {
+            loader.execute(() -> guarded(() -> download(state)));
+        }
+    }
+
+    /** Schedules a check of the zone's file after {@link #FILE_SETTLE}, replacing one not yet run. */
+    private void checkSoon(ZoneState state) {
+        synchronized (state) {
+            if (state.pendingCheck != null) {
+                state.pendingCheck.cancel(false);
+            }
+            if (!stopped) {
+                state.pendingCheck = loader.schedule(() -> guarded(() -> checkFile(state)), FILE_SETTLE.toMillis(),
+                        TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /** Loads the zone file again if it is not the version seen last. Runs on the loader thread. */
+    private void checkFile(ZoneState state) {
+        Path path = ((ZoneSource.File) state.spec.source()).path();
+        FileStamp now = FileStamp.of(path);
+        if (now.equals(state.stamp)) {
+            return;
+        }
+        // The stamp is taken before reading, so a write during the read changes it again and
+        // brings one more load. A version that failed is not tried again until it changes.
+        state.stamp = now;
+        long start = System.nanoTime();
+        try {
+            install(state, ZoneParser.parse(state.spec, path, path.toString(), true), start, "");
+            state.metrics.succeeded(nowSeconds());
+        } catch (ZoneLoadException e) {
+            fail(state, e.getMessage());
+        }
+    }
+
+    /** Downloads a URL zone, then schedules the next download. Runs on the loader thread. */
+    private void download(ZoneState state) {
+        if (stopped) {
+            return;
+        }
+        ZoneSource.Url url = (ZoneSource.Url) state.spec.source();
+        Path target;
+        try {
+            target = cache.newTempFile(state.name());
+        } catch (IOException e) {
+            fail(state, "cannot create a file in " + cache.directory() + ": " + e
+                    + "; set rpzgate.policy.cache-dir to a writable directory");
+            scheduleDownload(state, retryDelay(state));
+            return;
+        }
+        // Without a zone in force a 304 would leave nothing to keep, so the request is unconditional.
+        ZoneCache.Validators conditional = state.zone != null ? state.validators : ZoneCache.Validators.NONE;
+        long start = System.nanoTime();
+        fetcher.fetch(url.uri(), conditional, target, url.timeout(), url.maxBytes())
+                .onComplete(result -> submit(() -> downloaded(state, url, target, result, start)));
+    }
+
+    private void downloaded(ZoneState state, ZoneSource.Url url, Path target,
+                            AsyncResult<HttpZoneFetcher.Result> result, long start) {
+        if (result.failed()) {
+            deleteQuietly(target);
+            fail(state, "download from " + url.describe() + " failed: " + describe(result.cause()));
+            scheduleDownload(state, retryDelay(state));
+            return;
+        }
+        if (result.result() instanceof HttpZoneFetcher.NotModified) {
+            deleteQuietly(target);
+            state.failuresInARow = 0;
+            state.lastError = null;
+            state.metrics.succeeded(nowSeconds());
+            LOG.infof("zone %s: unchanged at %s (HTTP 304), serial %d stays in force; next download in %s",
+                    state.name(), url.describe(), state.zone.serial(), text(url.refresh()));
+            scheduleDownload(state, url.refresh());
+            return;
+        }
+
+        HttpZoneFetcher.Downloaded download = (HttpZoneFetcher.Downloaded) result.result();
+        LoadedZone loaded;
+        try {
+            loaded = ZoneParser.parse(state.spec, target, url.describe(), false);
+        } catch (ZoneLoadException e) {
+            deleteQuietly(target);
+            fail(state, e.getMessage());
+            scheduleDownload(state, retryDelay(state));
+            return;
+        }
+        try {
+            cache.store(state.name(), target, url.describe(), download.validators());
+        } catch (IOException e) {
+            deleteQuietly(target);
+            LOG.warnf("zone %s: cannot keep the local copy in %s (%s); after a restart the zone waits for %s",
+                    state.name(), cache.directory(), e, url.describe());
+        }
+        state.validators = download.validators();
+        state.failuresInARow = 0;
+        install(state, loaded, start, "");
+        state.metrics.succeeded(nowSeconds());
+        scheduleDownload(state, url.refresh());
+    }
+
+    private void scheduleDownload(ZoneState state, Duration delay) {
+        if (!stopped) {
+            loader.schedule(() -> guarded(() -> download(state)), delay.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Returns the wait before the next try after {@code failuresInARow} failures: doubling from {@link #FIRST_RETRY}, at most the refresh. */
+    private static Duration retryDelay(ZoneState state) {
+        Duration refresh = ((ZoneSource.Url) state.spec.source()).refresh();
+        int doublings = Math.min(Math.max(state.failuresInARow - 1, 0), 20);
+        Duration delay = FIRST_RETRY.multipliedBy(1L << doublings);
+        return delay.compareTo(refresh) < 0 ? delay : refresh;
+    }
+
+    /** Puts a new version of the zone in force and logs the load. */
+    private void install(ZoneState state, LoadedZone loaded, long startNanos, String from) {
+        PolicyZone old = state.zone;
+        state.zone = loaded.zone();
+        state.lastError = null;
+        publish();
+        state.metrics.loaded();
+        logLoaded(state, old, loaded, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), from);
+    }
+
+    /** Swaps in a new set of every zone loaded so far, in configured order. */
+    private synchronized void publish() {
+        List<PolicyZone> loaded = new ArrayList<>(zones.size());
+        for (ZoneState state : zones) {
+            if (state.zone != null) {
+                loaded.add(state.zone);
+            }
+        }
+        PolicySet set = new PolicySet(loaded);
+        if (loaded.size() < zones.size()) {
+            store.replaceIncomplete(set);
+            return;
+        }
+        store.replace(set);
+        if (!announcedComplete && loader != null) {
+            LOG.infof("every policy zone is loaded; queries get the policy of all %d zones from now on", zones.size());
+        }
+        announcedComplete = true;
+    }
+
+    /** Counts and logs a failed load; the zone in force, if any, stays. */
+    private void fail(ZoneState state, String message) {
+        state.failuresInARow++;
+        state.lastError = message;
+        state.metrics.failed();
+        String next = state.spec.source() instanceof ZoneSource.Url
+                ? "retrying in " + text(retryDelay(state))
+                : "rpzgate loads the file again when it changes";
+        PolicyZone inForce = state.zone;
+        if (inForce != null) {
+            LOG.errorf("zone %s: %s; serial %d stays in force, %s", state.name(), message, inForce.serial(), next);
+        } else {
+            LOG.errorf("zone %s: %s; no copy is in force, so %s; %s", state.name(), message, meanwhile(), next);
+        }
+    }
+
+    private String meanwhile() {
+        return store.failClosed()
+                ? "queries get SERVFAIL (rpzgate.policy.fail-mode=closed)"
+                : "queries are forwarded without policy (rpzgate.policy.fail-mode=open)";
+    }
+
+    private static void logLoaded(ZoneState state, PolicyZone old, LoadedZone loaded, long elapsedMillis, String from) {
+        PolicyZone zone = loaded.zone();
+        List<SkippedRecord> skipped = zone.skipped();
+        int logged = Math.min(skipped.size(), LOGGED_SKIPPED_RECORDS);
+        for (int i = 0; i < logged; i++) {
+            SkippedRecord record = skipped.get(i);
+            String what = record.owner() == null ? "line" : "record " + record.owner() + " at";
+            LOG.warnf("zone %s: skipped %s %s line %d: %s", state.name(), what, record.file(), record.line(),
+                    record.reason());
+        }
+        if (skipped.size() > logged) {
+            LOG.warnf("zone %s: %d more records skipped", state.name(), skipped.size() - logged);
+        }
+
+        String serial = old == null ? "serial " + zone.serial() : "serial " + old.serial() + " -> " + zone.serial();
+        String first = "";
+        if (!skipped.isEmpty()) {
+            first = " (first: line " + skipped.get(0).line() + " " + skipped.get(0).reason() + ")";
+        }
+        LOG.infof("zone %s: %s loaded from %s%s, %d rules, %d records skipped, %d bytes, %d ms%s",
+                state.name(), serial, zone.source(), from, zone.ruleCount(), skipped.size(), loaded.bytes(),
+                elapsedMillis, first);
+    }
+
+    private void deleteLeftoverDownloads() {
+        try (var files = Files.list(cache.directory())) {
+            files.filter(file -> file.getFileName().toString().endsWith(".download"))
+                    .forEach(PolicyReloader::deleteQuietly);
+        } catch (IOException e) {
+            // No cache directory yet, or an unreadable one that the first download reports.
+        }
+    }
+
+    private void submit(Runnable task) {
+        if (!stopped) {
+            loader.execute(() -> guarded(task));
+        }
+    }
+
+    /** Runs a loader task so that an unexpected exception is logged and later tasks still run. */
+    private static void guarded(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            LOG.error("policy zone loader task failed; the zones in force stay", e);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.debugf("cannot delete %s: %s", file, e);
+        }
+    }
+
+    private static String describe(Throwable error) {
+        String message = error.getMessage();
+        String type = error.getClass().getSimpleName();
+        return message == null || message.isBlank() ? type : type + ": " + message;
+    }
+
+    private static String text(Duration duration) {
+        return duration.toString().substring(2).toLowerCase(Locale.ROOT);
+    }
+
+    private static long nowSeconds() {
+        return System.currentTimeMillis() / 1000;
+    }
+}
