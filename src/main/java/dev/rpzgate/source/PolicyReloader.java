@@ -480,7 +480,17 @@ public class PolicyReloader {
         }
     }
 
+    /** Returns the error's type and message, and its root cause's, which often says more, such as why a TLS handshake failed. */
     private static String describe(Throwable error) {
+        Throwable root = error;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String text = typeAndMessage(error);
+        return root == error ? text : text + " (caused by " + typeAndMessage(root) + ")";
+    }
+
+    private static String typeAndMessage(Throwable error) {
         String message = error.getMessage();
         String type = error.getClass().getSimpleName();
         return message == null || message.isBlank() ? type : type + ": " + message;

@@ -12,6 +12,9 @@ import dev.rpzgate.testing.FeedServer;
 import dev.rpzgate.testing.FeedServer.Response;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PfxOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -225,5 +228,34 @@ class PolicyReloaderUrlTest {
         assertThat(status(reloader).lastError()).isEqualTo("policy zone " + feed.url("/blocklist.rpz")
                 + " line 2: $INCLUDE is not allowed in a zone that is not read from a local file");
         assertThat(store.loaded()).isFalse();
+    }
+
+    @Test
+    void untrustedCertificateFails(@TempDir Path keys) throws Exception {
+        // keytool ships with the JDK; Vert.x cannot make a self-signed certificate on Java 17
+        // without Bouncy Castle.
+        Path keystore = keys.resolve("server.p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-keystore", keystore.toString(), "-storetype", "PKCS12", "-storepass", "changeit",
+                "-alias", "feed", "-keyalg", "EC", "-dname", "CN=127.0.0.1", "-ext", "SAN=IP:127.0.0.1",
+                "-validity", "2").redirectErrorStream(true).start();
+        assertThat(keytool.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(keytool.exitValue()).as(new String(keytool.getInputStream().readAllBytes())).isZero();
+        HttpServer https = vertx.createHttpServer(new HttpServerOptions().setSsl(true)
+                        .setKeyCertOptions(new PfxOptions().setPath(keystore.toString()).setPassword("changeit")))
+                .requestHandler(request -> request.response().end("bad.example\n"))
+                .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        try {
+            PolicyStore store = new PolicyStore();
+            String url = "https://127.0.0.1:" + https.actualPort() + "/blocklist.txt";
+            PolicyReloader reloader = start(store, TestConfig.Zone.url(url).withFormat("domains").withRefresh(REFRESH));
+
+            await().atMost(AWAIT).until(() -> status(reloader).failures() >= 1);
+            assertThat(status(reloader).lastError()).startsWith("download from " + url + " failed: SSLHandshakeException");
+            assertThat(status(reloader).lastError()).contains("unable to find valid certification path");
+            assertThat(store.loaded()).isFalse();
+        } finally {
+            https.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
     }
 }
