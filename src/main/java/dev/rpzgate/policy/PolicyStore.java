@@ -68,6 +68,15 @@ public final class PolicyStore {
         return failMode == FailMode.CLOSED;
     }
 
+    /**
+     * Whether a query that arrives now must be answered SERVFAIL: some configured zone has never
+     * loaded and the fail mode is {@link FailMode#CLOSED}. The query path checks this before it
+     * reads {@link #current()}.
+     */
+    public boolean failingClosed() {
+        return failMode == FailMode.CLOSED && !loaded();
+    }
+
     /** Sets what queries get while {@link #loaded()} is false. */
     public void setFailMode(FailMode failMode) {
         this.failMode = Objects.requireNonNull(failMode, "failMode");
