@@ -76,7 +76,9 @@ public class BindComparisonResource implements QuarkusTestResourceLifecycleManag
             zone("drop-override.rpz.", "drop-override.zone", "policy", "drop"),
             zone("tcponly-override.rpz.", "tcponly-override.zone", "policy", "tcp-only"),
             zone("nodata-override.rpz.", "nodata-override.zone", "policy", "nodata"),
-            zone("quiet.rpz.", "quiet.zone", "log", "no", "nsip-enable", "no", "nsdname-enable", "no"));
+            zone("quiet.rpz.", "quiet.zone", "log", "no", "nsip-enable", "no", "nsdname-enable", "no"),
+            zone("clients.rpz.", "clients.zone"),
+            zone("response-ip.rpz.", "response-ip.zone"));
 
     private static volatile TestUpstream upstream;
     private static volatile BindServer bind;
@@ -172,6 +174,15 @@ public class BindComparisonResource implements QuarkusTestResourceLifecycleManag
                 cloak-tcponly.example.  300 IN CNAME tcponly.test.
                 cloak-passthru.example. 300 IN CNAME ok.pt-block.test.
                 cloak-garden.example.   300 IN CNAME garden.test.
+                ipblock.example.        300 IN A     198.51.100.7
+                ip24.example.           300 IN A     198.51.100.9
+                ippass.example.         300 IN A     198.51.100.8
+                iplocal.example.        300 IN A     198.51.100.10
+                ipdrop.example.         300 IN A     198.51.100.11
+                ip6block.example.       300 IN AAAA  2001:db8:bad::1
+                ipcloak.example.        300 IN CNAME ipblock.example.
+                ipmixed.example.        300 IN A     192.0.2.50
+                ipmixed.example.        300 IN A     198.51.100.7
                 """);
         for (int i = 1; i <= 8; i++) {
             upstream.add("bigtxt.example. 300 IN TXT \"" + ("chunk" + i + "-").repeat(25) + "\"");
