@@ -24,7 +24,9 @@ import org.xbill.DNS.Name;
  * {@code break-dnssec} stays at its default ({@code no}) on both servers; named then still asks the
  * upstream first for queries with DO set, and rewrites because the upstream's answers are unsigned.
  * {@code max-policy-ttl} is 5 seconds on both, BIND's default and rpzgate's, except where a zone
- * sets its own.
+ * sets its own. {@code nsdname-wait-recurse} and {@code nsip-wait-recurse} keep BIND's default
+ * ({@code yes}), but named as a forwarder still applies NSDNAME and NSIP rules only to name
+ * servers already in its cache: the scenarios show it.
  */
 public class BindComparisonResource implements QuarkusTestResourceLifecycleManager {
 
@@ -78,7 +80,8 @@ public class BindComparisonResource implements QuarkusTestResourceLifecycleManag
             zone("nodata-override.rpz.", "nodata-override.zone", "policy", "nodata"),
             zone("quiet.rpz.", "quiet.zone", "log", "no", "nsip-enable", "no", "nsdname-enable", "no"),
             zone("clients.rpz.", "clients.zone"),
-            zone("response-ip.rpz.", "response-ip.zone"));
+            zone("response-ip.rpz.", "response-ip.zone"),
+            zone("nameservers.rpz.", "nameservers.zone"));
 
     private static volatile TestUpstream upstream;
     private static volatile BindServer bind;
@@ -183,6 +186,16 @@ public class BindComparisonResource implements QuarkusTestResourceLifecycleManag
                 ipcloak.example.        300 IN CNAME ipblock.example.
                 ipmixed.example.        300 IN A     192.0.2.50
                 ipmixed.example.        300 IN A     198.51.100.7
+                nsbad.example.          300 IN SOA   ns1.evil.example. hostmaster.nsbad.example. 1 3600 600 86400 300
+                nsbad.example.          300 IN NS    ns1.evil.example.
+                www.nsbad.example.      300 IN A     192.0.2.31
+                www2.nsbad.example.     300 IN A     192.0.2.33
+                ns1.evil.example.       300 IN A     203.0.113.53
+                nsip.example.           300 IN SOA   ns.ipbad.example. hostmaster.nsip.example. 1 3600 600 86400 300
+                nsip.example.           300 IN NS    ns.ipbad.example.
+                www.nsip.example.       300 IN A     192.0.2.32
+                www2.nsip.example.      300 IN A     192.0.2.34
+                ns.ipbad.example.       300 IN A     203.0.113.99
                 """);
         for (int i = 1; i <= 8; i++) {
             upstream.add("bigtxt.example. 300 IN TXT \"" + ("chunk" + i + "-").repeat(25) + "\"");
