@@ -294,7 +294,7 @@ public final class BindServer implements AutoCloseable {
         return new InetSocketAddress(LOOPBACK, port);
     }
 
-    /** Returns the directory that holds named.conf, named.log and named's other files. */
+    /** Returns the directory that contains named.conf, named.log and named's other files. */
     public Path workDirectory() {
         return workDirectory;
     }
