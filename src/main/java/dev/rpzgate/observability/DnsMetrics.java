@@ -3,6 +3,7 @@ package dev.rpzgate.observability;
 import dev.rpzgate.wire.Transport;
 import dev.rpzgate.policy.PolicyStore;
 import dev.rpzgate.policy.PolicyZone;
+import dev.rpzgate.policy.SkippedRecord;
 import dev.rpzgate.upstream.NameServerFinder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -93,6 +94,38 @@ public final class DnsMetrics {
         gauge("rpzgate_policy_zone_rules", "Rules of the policy zone in force", zone, store, PolicyZone::ruleCount);
         gauge("rpzgate_policy_zone_skipped_records", "Records of the policy zone skipped because they cannot be policy",
                 zone, store, loaded -> loaded.skipped().size());
+        for (PolicyZone loaded : store.loadedZones().zones()) {
+            if (loaded.name().toString(true).equals(zone)) {
+                registerSkippedReasons(loaded, store);
+            }
+        }
+    }
+
+    /**
+     * Registers the skipped-record gauge of each kind of problem that {@code loaded} has. Call it
+     * after every load, because a new version of a zone can have kinds the old one had not; a
+     * gauge that exists already is kept.
+     */
+    public void registerSkippedReasons(PolicyZone loaded, PolicyStore store) {
+        String zone = loaded.name().toString(true);
+        loaded.skipped().stream().map(SkippedRecord::category).distinct()
+                .forEach(reason -> skippedByReason(zone, reason, store));
+    }
+
+    /** Registers the gauge of one zone's skipped records of one kind, {@link SkippedRecord#category()}. */
+    private void skippedByReason(String zone, String reason, PolicyStore store) {
+        Gauge.builder("rpzgate_policy_zone_skipped_records_by_reason", store, current -> {
+                    for (PolicyZone loaded : current.loadedZones().zones()) {
+                        if (loaded.name().toString(true).equals(zone)) {
+                            return loaded.skipped().stream().filter(r -> r.category().equals(reason)).count();
+                        }
+                    }
+                    return Double.NaN;
+                })
+                .description("Records of the policy zone skipped because they cannot be policy, by kind of problem")
+                .tag("zone", zone)
+                .tag("reason", reason)
+                .register(registry);
     }
 
     private void gauge(String name, String description, String zone, PolicyStore store,

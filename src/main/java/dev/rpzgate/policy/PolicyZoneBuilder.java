@@ -133,6 +133,10 @@ public final class PolicyZoneBuilder {
             return;
         }
 
+        if (action == PolicyAction.LOCAL_DATA && isOldIpPassthru(record, triggerBase, triggerType)) {
+            action = PolicyAction.PASSTHRU;
+        }
+
         if (triggerType == TriggerType.QNAME) {
             addQnameRule(record, line, triggerBase, wildcard, action);
         } else {
@@ -393,6 +397,25 @@ public final class PolicyZoneBuilder {
             return PolicyAction.PASSTHRU;
         }
         return PolicyAction.LOCAL_DATA;
+    }
+
+    /**
+     * Returns whether {@code record} is the old PASSTHRU form of an IP trigger, which BIND 9 reads:
+     * a CNAME to the trigger without its {@code rpz-ip} (or {@code rpz-client-ip}, {@code rpz-nsip})
+     * label, as in {@code 32.1.2.0.192.rpz-ip CNAME 32.1.2.0.192.}.
+     */
+    private static boolean isOldIpPassthru(Record record, Name triggerBase, TriggerType triggerType) {
+        if (!(record instanceof CNAMERecord cname) || triggerType == TriggerType.QNAME
+                || triggerType == TriggerType.NSDNAME || triggerBase.labels() < 3) {
+            return false;
+        }
+        Name triggerLabel = new Name(triggerBase, triggerBase.labels() - 2);
+        try {
+            Name withoutTriggerLabel = Name.concatenate(triggerBase.relativize(triggerLabel), Name.root);
+            return cname.getTarget().equals(withoutTriggerLabel);
+        } catch (org.xbill.DNS.NameTooLongException e) {
+            return false; // cannot happen: the result is shorter than the trigger
+        }
     }
 
     /** Returns false for zone structure, DNSSEC and meta types, which a policy answer must not contain. */

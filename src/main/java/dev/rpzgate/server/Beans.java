@@ -24,6 +24,12 @@ final class Beans {
 
     @Produces
     @Singleton
+    NotifyRouting notifyRouting() {
+        return new NotifyRouting();
+    }
+
+    @Produces
+    @Singleton
     PolicyHitLog policyHitLog() {
         return new PolicyHitLog();
     }

@@ -46,6 +46,9 @@ public class DnsServer {
     DnsMetrics metrics;
 
     @Inject
+    NotifyRouting notifyRouting;
+
+    @Inject
     PolicyHitLog hitLog;
 
     @Inject
@@ -77,13 +80,13 @@ public class DnsServer {
             throw e;
         }
         DnsVerticle first = new DnsVerticle(settings(listen, listen.port(), true, reusePort, upstreams),
-                policyStore, metrics, hitLog);
+                policyStore, notifyRouting, metrics, hitLog);
         deployments.add(await(first));
         port = first.udpPort();
 
         for (int i = 1; i < loops; i++) {
             DnsVerticle next = new DnsVerticle(settings(listen, port, reusePort, reusePort, upstreams),
-                    policyStore, metrics, hitLog);
+                    policyStore, notifyRouting, metrics, hitLog);
             deployments.add(await(next));
         }
         listening = true;

@@ -46,6 +46,7 @@ final class DnsVerticle extends AbstractVerticle {
     private final PolicyStore policy;
     private final DnsMetrics metrics;
     private final PolicyHitLog hitLog;
+    private final NotifyRouting notifyRouting;
 
     private UpstreamResolver resolver;
     private QueryPipeline pipeline;
@@ -54,7 +55,9 @@ final class DnsVerticle extends AbstractVerticle {
     private int udpPort = -1;
     private int tcpPort = -1;
 
-    DnsVerticle(Settings settings, PolicyStore policy, DnsMetrics metrics, PolicyHitLog hitLog) {
+    DnsVerticle(Settings settings, PolicyStore policy, NotifyRouting notifyRouting, DnsMetrics metrics,
+                PolicyHitLog hitLog) {
+        this.notifyRouting = notifyRouting;
         this.settings = settings;
         this.policy = policy;
         this.metrics = metrics;
@@ -74,7 +77,7 @@ final class DnsVerticle extends AbstractVerticle {
         resolver = new UpstreamResolver(vertx, settings.upstreams(), settings.upstreamTimeout(), metrics);
         NameServerFinder nameServers = new NameServerFinder(resolver, System::currentTimeMillis,
                 metrics.nameServerLookups());
-        pipeline = new QueryPipeline(policy, resolver, nameServers, metrics, hitLog);
+        pipeline = new QueryPipeline(policy, resolver, nameServers, notifyRouting, metrics, hitLog);
         resolver.start()
                 .compose(v -> settings.bindUdp() ? listenUdp(settings.port()) : Future.succeededFuture())
                 .compose(v -> listenTcp(udpPort > 0 ? udpPort : settings.port()))

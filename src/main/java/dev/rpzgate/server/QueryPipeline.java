@@ -6,6 +6,7 @@ import dev.rpzgate.policy.ExtendedError;
 import dev.rpzgate.policy.PolicyAction;
 import dev.rpzgate.policy.PolicySet;
 import dev.rpzgate.policy.PolicyStore;
+import dev.rpzgate.source.transfer.NotifyDispatcher;
 import dev.rpzgate.upstream.NameServerFinder;
 import dev.rpzgate.upstream.NameServerFinder.NameServers;
 import dev.rpzgate.upstream.UpstreamResolver;
@@ -54,9 +55,10 @@ public final class QueryPipeline {
     private final PolicyAnswers policyAnswers;
     private final PolicyEvaluator evaluator;
     private final NameServerFinder nameServers;
+    private final NotifyRouting notifyRouting;
 
     public QueryPipeline(PolicyStore policy, UpstreamResolver upstream, NameServerFinder nameServers,
-                         DnsMetrics metrics, PolicyHitLog hitLog) {
+                         NotifyRouting notifyRouting, DnsMetrics metrics, PolicyHitLog hitLog) {
         this.policy = policy;
         this.upstream = upstream;
         this.metrics = metrics;
@@ -64,6 +66,7 @@ public final class QueryPipeline {
         this.policyAnswers = new PolicyAnswers();
         this.evaluator = new PolicyEvaluator(metrics, hitLog);
         this.nameServers = nameServers;
+        this.notifyRouting = notifyRouting;
     }
 
     /**
@@ -137,6 +140,10 @@ public final class QueryPipeline {
             metrics.queryWithoutAnswer(transport);
             return null;
         }
+        if (message.getHeader().getOpcode() == Opcode.NOTIFY) {
+            answerNotify(message, packet, client, transport, reply);
+            return null;
+        }
         if (message.getHeader().getOpcode() != Opcode.QUERY) {
             replyFromHeader(packet, Rcode.NOTIMP, transport, reply);
             return null;
@@ -161,6 +168,23 @@ public final class QueryPipeline {
             return null;
         }
         return query;
+    }
+
+    /**
+     * Answers a NOTIFY (RFC 1996) through the zone-transfer sources, which check the sender and
+     * the TSIG signature and start a refresh; without transfer sources it is REFUSED. The answer
+     * goes out as the source built it, because it may carry a TSIG signature over these bytes.
+     */
+    private void answerNotify(Message notify, byte[] packet, InetSocketAddress client, Transport transport,
+                              Consumer<byte[]> reply) {
+        NotifyDispatcher dispatcher = notifyRouting.dispatcher();
+        if (dispatcher == null) {
+            replyFromHeader(packet, Rcode.REFUSED, transport, reply);
+            return;
+        }
+        Message answer = dispatcher.handleNotify(notify, packet, client.getAddress());
+        metrics.query(transport, answer.getRcode());
+        reply.accept(answer.toWire());
     }
 
     private void replyFromHeader(byte[] packet, int rcode, Transport transport, Consumer<byte[]> reply) {

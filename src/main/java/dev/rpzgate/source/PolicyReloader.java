@@ -379,6 +379,7 @@ public class PolicyReloader {
         state.lastError = null;
         publish();
         state.metrics.loaded();
+        dnsMetrics.registerSkippedReasons(loaded.zone(), store);
         logLoaded(state, old, loaded, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), from);
     }
 

@@ -5,6 +5,7 @@ import static dev.rpzgate.policy.ZoneBuilding.zone;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetAddress;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.CNAMERecord;
@@ -189,5 +190,19 @@ class PolicyZoneBuilderTest {
         assertThatThrownBy(() -> new ZoneSettings(java.time.Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(new ZoneSettings(java.time.Duration.ofMillis(5999)).maxPolicyTtlSeconds()).isEqualTo(5);
+    }
+
+    @Test
+    void oldPassthruFormOfIpTrigger() throws Exception {
+        PolicyZone zone = zone("rpz.local.")
+                .add("32.1.2.0.192.rpz-ip", "CNAME", "32.1.2.0.192.")
+                .add("24.0.100.51.198.rpz-ip", "CNAME", "garden.example.")
+                .build();
+
+        assertThat(zone.ipRules()).hasSize(2);
+        assertThat(zone.matchResponseIp(InetAddress.getByName("192.0.2.1")).rule().action())
+                .isEqualTo(PolicyAction.PASSTHRU);
+        assertThat(zone.matchResponseIp(InetAddress.getByName("198.51.100.1")).rule().action())
+                .as("a CNAME to another name stays a rewrite").isEqualTo(PolicyAction.LOCAL_DATA);
     }
 }

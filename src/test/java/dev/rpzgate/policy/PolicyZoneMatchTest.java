@@ -39,8 +39,9 @@ class PolicyZoneMatchTest {
     @Test
     void wildcardNeverMatchesItsApex() {
         assertThat(ZONE.matchQname(name("example."))).isNull();
-        // sub.example. is not matched by *.sub.example. but is by the shorter *.example.
-        assertThat(ZONE.matchQname(name("sub.example.")).trigger()).isEqualTo(name("*.example."));
+        // sub.example. exists in the zone as the parent of *.sub.example., so, as in BIND and
+        // RFC 4592, *.example. does not stand for it either.
+        assertThat(ZONE.matchQname(name("sub.example."))).isNull();
     }
 
     @Test
@@ -55,8 +56,8 @@ class PolicyZoneMatchTest {
         assertThat(actionFor(ZONE, "x.y.sub.example.")).isEqualTo(PolicyAction.DROP);
         assertThat(ZONE.matchQname(name("x.deep.sub.example.")).trigger()).isEqualTo(name("*.deep.sub.example."));
         assertThat(actionFor(ZONE, "a.b.c.d.deep.sub.example.")).isEqualTo(PolicyAction.TCP_ONLY);
-        // Below an exact rule, the closest wildcard still applies.
-        assertThat(actionFor(ZONE, "x.listed.sub.example.")).isEqualTo(PolicyAction.DROP);
+        // Below an exact rule the rule's name is the closest encloser, which has no wildcard.
+        assertThat(actionFor(ZONE, "x.listed.sub.example.")).isNull();
     }
 
     @Test
@@ -76,14 +77,16 @@ class PolicyZoneMatchTest {
     }
 
     @Test
-    void wildcardAtOriginMatchesEveryName() {
+    void wildcardAtOriginStopsAtNamesOfZone() {
         PolicyZone zone = zone("rpz.local.")
                 .add("*", "CNAME", ".")
                 .add("allowed.example", "CNAME", "rpz-passthru.")
                 .build();
 
-        assertThat(zone.matchQname(name("anything.example.")).trigger()).isEqualTo(name("*."));
+        assertThat(zone.matchQname(name("anything.test.")).trigger()).isEqualTo(name("*."));
         assertThat(actionFor(zone, "a.b.c.d.e.f.g.")).isEqualTo(PolicyAction.NXDOMAIN);
+        // example. exists as the parent of allowed.example., and has no wildcard of its own.
+        assertThat(zone.matchQname(name("anything.example."))).isNull();
         assertThat(actionFor(zone, "allowed.example.")).isEqualTo(PolicyAction.PASSTHRU);
         assertThat(zone.matchQname(name("."))).isNull();
     }

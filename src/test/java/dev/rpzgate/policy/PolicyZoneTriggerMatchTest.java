@@ -102,8 +102,8 @@ class PolicyZoneTriggerMatchTest {
     void nsdnameLongerWildcardWins() {
         assertThat(ZONE.matchNsdname(name("a.deep.bad-hoster.example.")).action()).isEqualTo(PolicyAction.DROP);
         assertThat(ZONE.matchNsdname(name("a.b.deep.bad-hoster.example.")).action()).isEqualTo(PolicyAction.DROP);
-        // deep.bad-hoster.example. itself is below *.bad-hoster.example. only.
-        assertThat(ZONE.matchNsdname(name("deep.bad-hoster.example.")).action()).isEqualTo(PolicyAction.NODATA);
+        // deep.bad-hoster.example. exists as the parent of its wildcard, so no wildcard stands for it.
+        assertThat(ZONE.matchNsdname(name("deep.bad-hoster.example."))).isNull();
     }
 
     @Test
@@ -127,7 +127,9 @@ class PolicyZoneTriggerMatchTest {
                 .add("ns.allowed.example.rpz-nsdname", "CNAME", "rpz-passthru.")
                 .build();
 
-        assertThat(zone.matchNsdname(name("ns.anything.example.")).action()).isEqualTo(PolicyAction.NXDOMAIN);
+        assertThat(zone.matchNsdname(name("ns.anything.test.")).action()).isEqualTo(PolicyAction.NXDOMAIN);
+        // example. exists as the parent of ns.allowed.example., and has no wildcard of its own.
+        assertThat(zone.matchNsdname(name("ns.anything.example."))).isNull();
         assertThat(zone.matchNsdname(name("ns.allowed.example.")).action()).isEqualTo(PolicyAction.PASSTHRU);
         assertThat(zone.matchNsdname(name("."))).isNull();
     }

@@ -461,6 +461,19 @@ class ResolverEndToEndTest {
     }
 
     @Test
+    void notifyWithoutTransferZonesIsRefused() throws Exception {
+        Message notify = query("first-policy.", Type.SOA);
+        notify.getHeader().setOpcode(org.xbill.DNS.Opcode.NOTIFY);
+        notify.getHeader().setFlag(Flags.AA);
+
+        Message answer = client.udp(notify);
+
+        assertThat(answer.getHeader().getID()).isEqualTo(notify.getHeader().getID());
+        assertThat(answer.getHeader().getOpcode()).isEqualTo(org.xbill.DNS.Opcode.NOTIFY);
+        assertThat(answer.getRcode()).isEqualTo(Rcode.REFUSED);
+    }
+
+    @Test
     void packetWithoutHeaderIsDroppedAndServerKeepsAnswering() throws Exception {
         try (DatagramSocket socket = new DatagramSocket()) {
             socket.setSoTimeout(5000);

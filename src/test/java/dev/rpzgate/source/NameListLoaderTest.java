@@ -103,6 +103,7 @@ class NameListLoaderTest {
         assertThat(zone.skipped().get(3).reason()).isEqualTo("invalid name 'bad..example': empty label");
         assertThat(zone.skipped().get(4).reason()).contains("character ':' is not allowed");
         assertThat(zone.skipped().get(5).reason()).contains("punycode");
+        assertThat(zone.skipped()).extracting(SkippedRecord::category).containsOnly("invalid-line");
     }
 
     @Test
@@ -183,6 +184,7 @@ class NameListLoaderTest {
         assertThat(loaded.zone().skipped()).hasSize(1);
         assertThat(loaded.zone().skipped().get(0).reason())
                 .isEqualTo("name is too long to write below the zone origin long-origin.");
+        assertThat(loaded.zone().skipped().get(0).category()).isEqualTo("name-too-long");
     }
 
     @Test

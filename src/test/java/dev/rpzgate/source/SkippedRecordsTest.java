@@ -230,4 +230,12 @@ class SkippedRecordsTest {
         assertThat(lines).isSorted();
         assertThat(zone.skipped()).hasSize(27);
     }
+
+    @Test
+    void everySkippedRecordHasKnownCategory() {
+        assertThat(zone.skipped()).extracting(SkippedRecord::category).doesNotContain("other");
+        assertThat(zone.skipped()).extracting(SkippedRecord::category).contains("apex-record", "type-not-allowed",
+                "unknown-action", "unknown-trigger", "outside-origin", "cname-and-other-data", "conflicting-action",
+                "invalid-trigger");
+    }
 }
