@@ -79,6 +79,12 @@ public final class QueryPipeline {
             return;
         }
 
+        if (policy.failingClosed()) {
+            // Not every zone has loaded yet, and rpzgate.policy.fail-mode=closed forbids
+            // answering without the whole policy.
+            send(query, Responses.newAnswer(query, Rcode.SERVFAIL), reply);
+            return;
+        }
         PolicySet snapshot = policy.current();
         PolicyDecision decision = evaluator.matchQuery(query, snapshot);
         if (decision == null) {

@@ -49,6 +49,8 @@ class UrlZoneEndToEndTest {
         await().atMost(AWAIT).until(() -> reloader.status("feed").orElseThrow().failures() >= 1);
         assertThat(store.loaded()).isFalse();
         given().get("/q/health/ready").then().statusCode(503);
+        assertThat(new DnsTestClient(server.port()).udp(query("unlisted.test.", Type.A)).getRcode())
+                .as("fail-mode closed").isEqualTo(Rcode.SERVFAIL);
 
         feed.respond(FeedServer.Response.feed(HOSTS, "\"v1\""));
 
