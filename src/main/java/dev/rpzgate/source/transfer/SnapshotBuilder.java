@@ -40,7 +40,23 @@ final class SnapshotBuilder {
                     + Formats.address(primary) + " does not start with the zone's SOA record but with " + first);
         }
         SOARecord soa = (SOARecord) records.get(0);
-        return build(origin, settings, records, soa.getSerial(), primary, now);
+        return build(origin, settings, records, soa.getSerial(), primary, transferredFrom(primary), now);
+    }
+
+    /**
+     * Builds a version from records saved before, with no primary.
+     *
+     * @throws IllegalArgumentException when the first record is not the SOA of {@code origin}
+     */
+    static ZoneSnapshot fromSaved(Name origin, ZoneSettings settings, List<Record> records, String source,
+                                  Instant loadedAt) {
+        if (records.isEmpty() || !isApexSoa(records.get(0), origin)) {
+            String first = records.isEmpty() ? "nothing" : records.get(0).toString();
+            throw new IllegalArgumentException("saved copy " + source + " of zone " + origin
+                    + " does not start with the zone's SOA record but with " + first);
+        }
+        SOARecord soa = (SOARecord) records.get(0);
+        return build(origin, settings, records, soa.getSerial(), null, source, loadedAt);
     }
 
     /**
@@ -87,7 +103,11 @@ final class SnapshotBuilder {
         List<Record> all = new ArrayList<>(records.size() + 1);
         all.add(endSoa);
         all.addAll(records);
-        return build(origin, previousZone.settings(), all, endSoa.getSerial(), primary, now);
+        return build(origin, previousZone.settings(), all, endSoa.getSerial(), primary, transferredFrom(primary), now);
+    }
+
+    private static String transferredFrom(InetSocketAddress primary) {
+        return "zone transfer from " + Formats.address(primary);
     }
 
     private static boolean isApexSoa(Record record, Name origin) {
@@ -95,13 +115,13 @@ final class SnapshotBuilder {
     }
 
     private static ZoneSnapshot build(Name origin, ZoneSettings settings, List<Record> records, long serial,
-                                      InetSocketAddress primary, Instant now) {
-        // SkippedRecord reports this source and the record's position in the zone in place of a file
+                                      InetSocketAddress primary, String source, Instant now) {
+        // SkippedRecord reports the source and the record's position in the zone in place of a file
         // and a line.
         // NOTE: after an IXFR, added records follow the kept ones, while an AXFR has the primary's
         // order. Where two records at one owner conflict, PolicyZoneBuilder keeps the first, so
         // such a conflict may resolve differently after an IXFR than after an AXFR.
-        PolicyZoneBuilder builder = new PolicyZoneBuilder(origin, settings, "zone transfer from " + Formats.address(primary));
+        PolicyZoneBuilder builder = new PolicyZoneBuilder(origin, settings, source);
         for (int i = 0; i < records.size(); i++) {
             builder.add(records.get(i), i + 1);
         }

@@ -39,7 +39,8 @@ import org.xbill.DNS.Serial;
  *
  * <p>Every query and transfer runs on one worker thread that the source owns, never on the
  * caller's thread, so a Vert.x event loop may call every public method. Checks never overlap. A
- * {@link ZoneTransferListener} receives each new version; {@link #current()} returns the latest.
+ * {@link ZoneTransferListener} receives each new version and the outcome of each check;
+ * {@link #current()} returns the latest version.
  *
  * <pre>{@code
  * ZoneTransferSource source = new ZoneTransferSource(config, update -> reload(update));
@@ -136,14 +137,42 @@ public final class ZoneTransferSource implements AutoCloseable {
      * @throws IllegalStateException if the source was started or closed before
      */
     public void start() {
+        start(null);
+    }
+
+    /**
+     * Starts with {@code copy}, a previously saved version, in force, as a secondary server does after
+     * a restart. The first check queries the primary's SOA serial and transfers only when it
+     * differs from the copy's, by IXFR where the primary can. {@link #firstLoad()} completes with
+     * the copy at once, and the expire interval counts from {@link ZoneSnapshot#loadedAt()} of the
+     * copy until a check succeeds.
+     *
+     * @param copy the saved version, or null to start with an AXFR as {@link #start()} does
+     * @throws IllegalArgumentException if {@code copy} is a version of another zone
+     * @throws IllegalStateException if the source was started or closed before
+     */
+    public void start(ZoneSnapshot copy) {
+        if (copy != null && !copy.zone().name().equals(origin)) {
+            throw new IllegalArgumentException("saved copy of zone " + copy.zone().name()
+                    + " cannot start the zone transfer source for " + origin);
+        }
         if (closed) {
             throw new IllegalStateException("zone transfer source for " + origin + " is closed");
         }
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("zone transfer source for " + origin + " was already started");
         }
-        LOG.infof("zone %s: starting zone transfers from %s%s", origin, primariesText(),
-                tsigKey == null ? " without TSIG" : " with TSIG key " + tsigKey.name() + " (" + tsigKey.algorithmLabel() + ")");
+        String key = tsigKey == null ? " without TSIG"
+                : " with TSIG key " + tsigKey.name() + " (" + tsigKey.algorithmLabel() + ")";
+        if (copy == null) {
+            LOG.infof("zone %s: starting zone transfers from %s%s", origin, primariesText(), key);
+        } else {
+            // Written before the worker thread starts, so the first check reads the copy.
+            current = copy;
+            firstLoad.complete(copy);
+            LOG.infof("zone %s: starting zone transfers from %s%s; saved serial %d is in force until a primary"
+                    + " responds", origin, primariesText(), key, copy.serial());
+        }
         queueCheck();
     }
 
@@ -164,7 +193,8 @@ public final class ZoneTransferSource implements AutoCloseable {
     }
 
     /**
-     * Returns a future that completes with the first version loaded. It never completes
+     * Returns a future that completes with the first version loaded, or at once with the copy
+     * passed to {@link #start(ZoneSnapshot)}. It never completes
      * exceptionally while the source runs; {@link #close()} completes it with a
      * {@link java.util.concurrent.CancellationException} if no load succeeded.
      */
@@ -280,17 +310,35 @@ public final class ZoneTransferSource implements AutoCloseable {
             nextCheck = null;
         }
 
-        Duration next;
+        boolean succeeded;
         try {
-            next = checkPrimaries() ? refreshInterval() : retryInterval();
+            succeeded = checkPrimaries();
         } catch (RuntimeException e) {
             LOG.errorf(e, "zone %s: check failed unexpectedly; retrying in %s", origin,
                     Formats.duration(retryInterval()));
             recordFailure("unexpected error: " + e);
-            next = retryInterval();
+            succeeded = false;
         }
-        if (!closed && !Thread.currentThread().isInterrupted()) {
-            nextCheck = scheduler.schedule(next, this::refreshNow);
+        if (closed || Thread.currentThread().isInterrupted()) {
+            // A check that close() interrupted failed for that reason alone, so it is not reported.
+            return;
+        }
+        reportCheck(succeeded);
+        nextCheck = scheduler.schedule(succeeded ? refreshInterval() : retryInterval(), this::refreshNow);
+    }
+
+    /** Passes the outcome of a check to the listener. */
+    private void reportCheck(boolean succeeded) {
+        TransferStatus status = status();
+        try {
+            if (succeeded) {
+                listener.checkSucceeded(status);
+            } else {
+                listener.checkFailed(status);
+            }
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "zone %s: listener failed on the outcome of a check at serial %d; the source goes on",
+                    origin, status.serial());
         }
     }
 
@@ -419,11 +467,13 @@ public final class ZoneTransferSource implements AutoCloseable {
             return;
         }
         Duration expire = expireInterval(snapshot);
-        if (clock.instant().isAfter(lastSuccess.plus(expire))) {
+        // A source started from a saved copy has no success of its own yet, so the copy's time counts.
+        Instant success = lastSuccess != null ? lastSuccess : snapshot.loadedAt();
+        if (clock.instant().isAfter(success.plus(expire))) {
             if (!expiryLogged) {
                 expiryLogged = true;
                 LOG.errorf("zone %s: expired: no successful check since %s, longer than the expire interval %s;"
-                        + " serial %d stays in force, retrying every %s: %s", origin, lastSuccess,
+                        + " serial %d stays in force, retrying every %s: %s", origin, success,
                         Formats.duration(expire), snapshot.serial(), retry, error);
                 return;
             }

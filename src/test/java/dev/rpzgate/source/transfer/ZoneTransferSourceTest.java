@@ -1,6 +1,7 @@
 package dev.rpzgate.source.transfer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.rpzgate.policy.PolicyAction;
@@ -14,6 +15,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -69,6 +71,8 @@ class ZoneTransferSourceTest {
 
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final List<ZoneUpdate> updates = Collections.synchronizedList(new ArrayList<>());
+    private final List<TransferStatus> succeededChecks = Collections.synchronizedList(new ArrayList<>());
+    private final List<TransferStatus> failedChecks = Collections.synchronizedList(new ArrayList<>());
     private final ManualScheduler scheduler = new ManualScheduler();
     private final MutableClock clock = new MutableClock();
 
@@ -344,6 +348,87 @@ class ZoneTransferSourceTest {
     }
 
     @Test
+    void savedCopyIsInForceBeforeFirstCheck() throws Exception {
+        KnotPrimary primary = startPrimary(null, null, true, 1, FIRST_RULES);
+        ZoneSnapshot copy = savedCopy(primary, clock.instant());
+        primary.updateZone(2, SECOND_RULES);
+
+        ZoneTransferSource source = startSource(config(primary), copy);
+
+        assertThat(source.firstLoad()).isCompletedWithValue(copy);
+        assertThat(copy.primary()).isNull();
+        assertThat(copy.zone().source()).isEqualTo("saved copy");
+        assertThat(action(copy.zone(), "old.example.")).isEqualTo(PolicyAction.NXDOMAIN);
+        scheduler.awaitChecks(1);
+        assertThat(updates).hasSize(1);
+        assertThat(updates.get(0).type()).as("the copy's serial starts an IXFR").isEqualTo(TransferType.IXFR);
+        assertThat(updates.get(0).previous()).isSameAs(copy);
+        assertThat(source.current().serial()).isEqualTo(2);
+        assertThat(source.current().zone().matchQname(Name.fromString("old.example."))).isNull();
+        assertThat(source.status().axfrCount()).isZero();
+        assertThat(succeededChecks).hasSize(1);
+        assertThat(succeededChecks.get(0).serial()).isEqualTo(2);
+        assertThat(failedChecks).isEmpty();
+    }
+
+    @Test
+    void savedCopyWithPrimarySerialTransfersNothing() throws Exception {
+        KnotPrimary primary = startPrimary(null, null, true, 1, FIRST_RULES);
+        ZoneSnapshot copy = savedCopy(primary, clock.instant());
+
+        ZoneTransferSource source = startSource(config(primary), copy);
+        Duration nextCheck = scheduler.awaitChecks(1);
+
+        assertThat(updates).isEmpty();
+        assertThat(source.current()).isSameAs(copy);
+        assertThat(source.status().state()).isEqualTo(TransferStatus.State.CURRENT);
+        assertThat(succeededChecks).hasSize(1);
+        assertThat(nextCheck).isEqualTo(Duration.ofSeconds(3600));
+    }
+
+    @Test
+    void savedCopyPastExpireWithoutPrimaryIsExpired() throws Exception {
+        KnotPrimary primary = startPrimary(null, null, true, 1, FIRST_RULES);
+        ZoneSnapshot copy = savedCopy(primary, clock.instant().minus(Duration.ofDays(2)));
+        primary.close();
+
+        ZoneTransferSource source = startSource(config(primary).withQueryTimeout(Duration.ofSeconds(2)), copy);
+        Duration retry = scheduler.awaitChecks(1);
+
+        TransferStatus status = source.status();
+        assertThat(status.state()).isEqualTo(TransferStatus.State.EXPIRED);
+        assertThat(status.lastSuccess()).isNull();
+        assertThat(status.expiresAt()).isEqualTo(copy.loadedAt().plusSeconds(86400));
+        assertThat(source.current()).isSameAs(copy);
+        assertThat(failedChecks).hasSize(1);
+        assertThat(failedChecks.get(0).lastError()).contains(Formats.address(primary.address()));
+        assertThat(succeededChecks).isEmpty();
+        assertThat(retry).as("the copy's SOA retry").isEqualTo(Duration.ofSeconds(600));
+    }
+
+    @Test
+    void savedCopyOfOtherZoneIsRejected() throws Exception {
+        KnotPrimary primary = startPrimary(null, null, true, 1, FIRST_RULES);
+        ZoneSnapshot copy = savedCopy(primary, clock.instant());
+        ZoneTransferSource source = new ZoneTransferSource(ZoneTransferConfig.of(Name.fromString("other.test."),
+                List.of(primary.address()), new ZoneSettings(ZoneSettings.DEFAULT_MAX_POLICY_TTL)), update -> { });
+        resources.add(source);
+
+        assertThatThrownBy(() -> source.start(copy)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("rpz.test.").hasMessageContaining("other.test.");
+    }
+
+    @Test
+    void savedRecordsWithoutSoaAreRejected() throws Exception {
+        List<Record> records = List.of(nxdomainRule("bad.example.rpz.test."));
+
+        assertThatThrownBy(() -> ZoneSnapshot.fromSavedRecords(KnotPrimary.ZONE,
+                new ZoneSettings(ZoneSettings.DEFAULT_MAX_POLICY_TTL), records, "copy.zone", clock.instant()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("copy.zone").hasMessageContaining("does not start with the zone's SOA record");
+    }
+
+    @Test
     void configuredTimersOverrideSoa() throws Exception {
         KnotPrimary primary = startPrimary(null, null, true, 1, FIRST_RULES);
         ZoneTransferSource source = startSource(config(primary)
@@ -424,10 +509,42 @@ class ZoneTransferSourceTest {
     }
 
     private ZoneTransferSource startSource(ZoneTransferConfig config) {
-        ZoneTransferSource source = new ZoneTransferSource(config, updates::add, clock, scheduler);
+        return startSource(config, null);
+    }
+
+    private ZoneTransferSource startSource(ZoneTransferConfig config, ZoneSnapshot copy) {
+        ZoneTransferListener listener = new ZoneTransferListener() {
+            @Override
+            public void zoneUpdated(ZoneUpdate update) {
+                updates.add(update);
+            }
+
+            @Override
+            public void checkSucceeded(TransferStatus status) {
+                succeededChecks.add(status);
+            }
+
+            @Override
+            public void checkFailed(TransferStatus status) {
+                failedChecks.add(status);
+            }
+        };
+        ZoneTransferSource source = new ZoneTransferSource(config, listener, clock, scheduler);
         resources.add(source);
-        source.start();
+        source.start(copy);
         return source;
+    }
+
+    /** Returns the records of serial 1 of the primary's zone as a saved copy confirmed at {@code savedAt}. */
+    private ZoneSnapshot savedCopy(KnotPrimary primary, Instant savedAt) throws Exception {
+        ZoneSnapshot transferred;
+        try (ZoneTransferSource first = new ZoneTransferSource(config(primary), update -> { }, clock,
+                new ManualScheduler())) {
+            first.start();
+            transferred = first.firstLoad().get(20, TimeUnit.SECONDS);
+        }
+        return ZoneSnapshot.fromSavedRecords(KnotPrimary.ZONE, new ZoneSettings(ZoneSettings.DEFAULT_MAX_POLICY_TTL),
+                transferred.records(), "saved copy", savedAt);
     }
 
     /** Sends an unsigned NOTIFY for the zone from {@code source} and returns the answer. */
