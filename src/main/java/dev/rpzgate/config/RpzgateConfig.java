@@ -81,8 +81,9 @@ public interface RpzgateConfig {
         Duration maxPolicyTtl();
 
         /**
-         * Directory that keeps the last good copy of every zone downloaded from a URL, so that a
-         * restart enforces it before the URL answers. Created when missing.
+         * Directory that keeps the last good copy of every zone downloaded from a URL or
+         * transferred from a primary, so that a restart enforces it before the source responds.
+         * Created when missing.
          */
         @WithDefault("rpzgate-cache")
         String cacheDir();
@@ -111,8 +112,44 @@ public interface RpzgateConfig {
         /** The zone itself as text: RPZ records, or one name a line for the list formats. */
         Optional<String> rules();
 
-        /** Primary server to transfer the zone from; reserved, not supported yet. */
+        /**
+         * Primary servers to transfer the zone from with AXFR and IXFR, comma-separated, tried in
+         * this order: {@code 192.0.2.53}, {@code 192.0.2.53:5300} or {@code [2001:db8::53]:53}, port
+         * 53 when none is given. IP addresses only, because rpzgate does not use the system
+         * resolver. Requires {@link #origin()}.
+         */
         Optional<String> transfer();
+
+        /** For a transfer: name of the TSIG key that signs SOA queries, transfers and NOTIFY, as the primary names it. */
+        Optional<String> tsigKeyName();
+
+        /**
+         * For a transfer: TSIG algorithm, {@code hmac-sha256} when unset; also {@code hmac-md5},
+         * {@code hmac-sha1}, {@code hmac-sha224}, {@code hmac-sha384} or {@code hmac-sha512}.
+         */
+        Optional<String> tsigAlgorithm();
+
+        /**
+         * For a transfer: the TSIG secret in base64. Never logged. Pass it from an environment
+         * variable or a Kubernetes Secret, not from a file under version control.
+         */
+        Optional<String> tsigSecret();
+
+        /**
+         * For a transfer: IP addresses allowed to send NOTIFY for the zone, comma-separated; the
+         * addresses of the primaries when unset.
+         */
+        Optional<String> notifyFrom();
+
+        /** For a transfer: time one AXFR or IXFR may take, from connecting to the last message. */
+        @WithDefault("2h")
+        Duration transferTimeout();
+
+        /**
+         * For a transfer: maximum records one AXFR or IXFR may carry, and that the zone may have after
+         * an IXFR; a larger transfer is aborted. No limit when unset.
+         */
+        Optional<Long> transferMaxRecords();
 
         /** Format of the zone's text: {@code rpz} (a zone file), {@code hosts} or {@code domains}. */
         @WithDefault("rpz")
@@ -131,9 +168,21 @@ public interface RpzgateConfig {
          */
         Optional<String> action();
 
-        /** For a URL: time between two downloads, and the longest wait between retries after a failure. */
-        @WithDefault("1h")
-        Duration refresh();
+        /**
+         * For a URL: time between two downloads, and the longest wait between retries after a
+         * failure; {@code 1h} when unset. For a transfer: time between two SOA checks, the refresh
+         * field of the zone's SOA record when unset.
+         */
+        Optional<Duration> refresh();
+
+        /** For a transfer: time between SOA checks after a failed one; the retry field of the zone's SOA record when unset. */
+        Optional<Duration> retry();
+
+        /**
+         * For a transfer: time without a successful check after which the zone is reported expired;
+         * the expire field of the zone's SOA record when unset. An expired zone stays in force.
+         */
+        Optional<Duration> expire();
 
         /** For a URL: time allowed for one download, from connecting to the last byte. */
         @WithDefault("30s")
@@ -145,7 +194,7 @@ public interface RpzgateConfig {
 
         /**
          * Zone name; defaults to the base name of the file or of the URL's path, up to the first dot.
-         * Required for {@link #rules()}.
+         * Required for {@link #rules()} and {@link #transfer()}.
          */
         Optional<String> origin();
 

@@ -5,20 +5,26 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * Load metrics of one policy zone: {@code rpzgate_policy_zone_loads_total},
- * {@code rpzgate_policy_zone_load_failures_total} and
- * {@code rpzgate_policy_zone_last_success_seconds}, each tagged with {@code zone}.
+ * {@code rpzgate_policy_zone_load_failures_total},
+ * {@code rpzgate_policy_zone_last_success_seconds} and, for a transferred zone,
+ * {@code rpzgate_policy_zone_expired}, each tagged with {@code zone}.
  */
 public final class ZoneLoadMetrics {
 
+    private final MeterRegistry registry;
+    private final String zone;
     private final Counter loads;
     private final Counter failures;
     private final AtomicLong lastSuccessSeconds = new AtomicLong();
 
     /** Registers the metrics of {@code zone}, the zone name without its final dot. */
     public ZoneLoadMetrics(MeterRegistry registry, String zone) {
+        this.registry = registry;
+        this.zone = zone;
         this.loads = Counter.builder("rpzgate_policy_zone_loads")
                 .description("Times the policy zone was read from its source or local copy and put in force")
                 .tag("zone", zone)
@@ -31,6 +37,19 @@ public final class ZoneLoadMetrics {
                 .description("When the policy zone was last loaded from its source or found unchanged there "
                         + "(HTTP 304), in seconds since the epoch; 0 before the first time")
                 .tag("zone", zone)
+                .register(registry);
+    }
+
+    /**
+     * Registers {@code rpzgate_policy_zone_expired}, which is 1 while {@code expired} returns true
+     * and 0 otherwise. For zones with an expire interval, which only transferred zones have.
+     */
+    public void registerExpired(BooleanSupplier expired) {
+        Gauge.builder("rpzgate_policy_zone_expired", expired, supplier -> supplier.getAsBoolean() ? 1 : 0)
+                .description("1 when no primary has confirmed the transferred policy zone for longer than its "
+                        + "expire interval; the zone stays in force")
+                .tag("zone", zone)
+                .strongReference(true)
                 .register(registry);
     }
 

@@ -65,6 +65,7 @@ public class DnsServer {
             LOG.errorf("rpzgate cannot start: %s", e.getMessage());
             throw e;
         }
+        notifyRouting.replace(reloader.notifyDispatcher());
 
         HostPort listen = HostPort.parse(config.listen(), 53);
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());

@@ -26,6 +26,9 @@ import java.util.Map;
  */
 public final class ConfiguredZones {
 
+    /** Time between two downloads of a URL zone without {@code refresh}. */
+    static final Duration URL_REFRESH = Duration.ofHours(1);
+
     private static final List<PolicyAction> LIST_ACTIONS = List.of(PolicyAction.NXDOMAIN, PolicyAction.NODATA,
             PolicyAction.DROP, PolicyAction.PASSTHRU, PolicyAction.TCP_ONLY);
 
@@ -75,12 +78,17 @@ public final class ConfiguredZones {
     }
 
     private static ZoneSpec zone(RpzgateConfig.Zone zone, RpzgateConfig.Policy config, String setting) {
-        ZoneSource source = source(zone, setting);
+        ZoneSettings settings = settings(zone, config, setting);
+        ZoneSource source = source(zone, settings, setting);
         ZoneFormat format;
         try {
             format = ZoneFormat.parse(zone.format());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(setting + ".format: " + e.getMessage(), e);
+        }
+        if (source instanceof ZoneSource.Transfer && format != ZoneFormat.RPZ) {
+            throw new IllegalArgumentException(setting + ".format: a zone transfer carries an RPZ zone, not a "
+                    + format.label() + " list; remove format");
         }
         if (!format.isNameList()) {
             if (zone.subdomains().isPresent()) {
@@ -94,19 +102,18 @@ public final class ConfiguredZones {
         }
         PolicyAction action = listAction(zone.action().orElse("nxdomain"), setting);
         Name origin = origin(zone, source, setting);
-        return new ZoneSpec(setting, origin, source, format, zone.subdomains().orElse(false), action,
-                settings(zone, config, setting));
+        return new ZoneSpec(setting, origin, source, format, zone.subdomains().orElse(false), action, settings);
     }
 
     /** Returns the one source of a zone, or throws naming the settings in conflict. */
-    private static ZoneSource source(RpzgateConfig.Zone zone, String setting) {
+    private static ZoneSource source(RpzgateConfig.Zone zone, ZoneSettings settings, String setting) {
         Map<String, String> sources = new LinkedHashMap<>();
         zone.file().ifPresent(value -> sources.put("file", value));
         zone.url().ifPresent(value -> sources.put("url", value));
         zone.rules().ifPresent(value -> sources.put("rules", value));
         zone.transfer().ifPresent(value -> sources.put("transfer", value));
         if (sources.isEmpty()) {
-            throw new IllegalArgumentException(setting + ": no source; set one of file, url or rules");
+            throw new IllegalArgumentException(setting + ": no source; set one of file, url, rules or transfer");
         }
         if (sources.size() > 1) {
             throw new IllegalArgumentException(setting + ": " + String.join(" and ", sources.keySet())
@@ -115,12 +122,21 @@ public final class ConfiguredZones {
 
         String kind = sources.keySet().iterator().next();
         String value = sources.get(kind);
+        if (!kind.equals("transfer")) {
+            TransferSettings.rejectOnOtherSource(zone, kind, setting);
+        }
         return switch (kind) {
             case "file" -> new ZoneSource.File(path(value, setting + ".file"));
             case "url" -> url(zone, value, setting);
             case "rules" -> new ZoneSource.Inline(setting + ".rules", value);
-            default -> throw new IllegalArgumentException(setting + ".transfer: zone transfers are not supported yet; "
-                    + "use file or url");
+            case "transfer" -> {
+                if (zone.origin().isEmpty()) {
+                    throw new IllegalArgumentException(setting + ".origin: required for a zone transfer, which "
+                            + "requests the zone from the primaries by name");
+                }
+                yield TransferSettings.read(zone, value, parseOrigin(zone.origin().get(), setting), settings, setting);
+            }
+            default -> throw new IllegalStateException("unknown source setting " + kind);
         };
     }
 
@@ -149,16 +165,18 @@ public final class ConfiguredZones {
         if (uri.getHost() == null) {
             throw new IllegalArgumentException(setting + ".url: '" + value + "' has no host");
         }
-        positive(zone.refresh(), setting + ".refresh");
+        Duration refresh = zone.refresh().orElse(URL_REFRESH);
+        positive(refresh, setting + ".refresh");
         positive(zone.timeout(), setting + ".timeout");
         long maxBytes = zone.maxSize().asLongValue();
         if (maxBytes <= 0) {
             throw new IllegalArgumentException(setting + ".max-size: must be more than 0 bytes");
         }
-        return new ZoneSource.Url(uri, zone.refresh(), zone.timeout(), maxBytes);
+        return new ZoneSource.Url(uri, refresh, zone.timeout(), maxBytes);
     }
 
-    private static void positive(Duration duration, String setting) {
+    /** Rejects a duration that is zero or negative, naming {@code setting}. */
+    static void positive(Duration duration, String setting) {
         if (duration.isNegative() || duration.isZero()) {
             throw new IllegalArgumentException(setting + ": must be longer than 0, not " + duration);
         }
@@ -177,12 +195,7 @@ public final class ConfiguredZones {
 
     private static Name origin(RpzgateConfig.Zone zone, ZoneSource source, String setting) {
         if (zone.origin().isPresent()) {
-            try {
-                return Name.fromString(zone.origin().get(), Name.root);
-            } catch (TextParseException e) {
-                throw new IllegalArgumentException(setting + ".origin: invalid zone name '" + zone.origin().get()
-                        + "': " + e.getMessage(), e);
-            }
+            return parseOrigin(zone.origin().get(), setting);
         }
         if (source instanceof ZoneSource.File file) {
             try {
@@ -195,6 +208,15 @@ public final class ConfiguredZones {
             return originOfUrl(url.uri(), setting);
         }
         throw new IllegalArgumentException(setting + ".origin: required for a zone written in rules");
+    }
+
+    private static Name parseOrigin(String origin, String setting) {
+        try {
+            return Name.fromString(origin, Name.root);
+        } catch (TextParseException e) {
+            throw new IllegalArgumentException(setting + ".origin: invalid zone name '" + origin + "': "
+                    + e.getMessage(), e);
+        }
     }
 
     /** Names a zone after the last segment of the URL's path up to the first dot, as a file is named. */

@@ -7,6 +7,12 @@ import dev.rpzgate.policy.PolicySet;
 import dev.rpzgate.policy.PolicyStore;
 import dev.rpzgate.policy.PolicyZone;
 import dev.rpzgate.policy.SkippedRecord;
+import dev.rpzgate.source.transfer.NotifyDispatcher;
+import dev.rpzgate.source.transfer.TransferStatus;
+import dev.rpzgate.source.transfer.ZoneSnapshot;
+import dev.rpzgate.source.transfer.ZoneTransferListener;
+import dev.rpzgate.source.transfer.ZoneTransferSource;
+import dev.rpzgate.source.transfer.ZoneUpdate;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.vertx.core.AsyncResult;
@@ -20,6 +26,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -32,14 +39,16 @@ import java.util.concurrent.TimeUnit;
 /**
  * Loads every configured policy zone, keeps each one current and puts the zones in force in
  * {@link PolicyStore}: a file zone is loaded again when the file changes, a URL zone every
- * {@code refresh}, and a zone in {@code rules} once.
+ * {@code refresh}, a transferred zone whenever its {@link ZoneTransferSource} brings a new
+ * version, and a zone in {@code rules} once.
  *
  * <p>Each load builds a new {@link PolicyZone} while the old one stays in force, then swaps in a
  * new {@link PolicySet} in one step, so no query sees half a zone or waits for a load. A load that
- * fails keeps the last good zone. Reading and indexing run on one daemon thread,
- * {@code rpzgate-zone-loader}, never on an event loop. One thread means zones load one after
- * another, so at most one new zone is being built beside the zones in force, which bounds the
- * extra memory a reload needs.
+ * fails keeps the last good zone. Reading and indexing of files and downloads run on one daemon
+ * thread, {@code rpzgate-zone-loader}, never on an event loop. One thread means those zones load
+ * one after another, so at most one new zone is being built beside the zones in force, which
+ * bounds the extra memory a reload needs. Each transferred zone is built on the worker thread of
+ * its own source, so a large transfer can build beside a file or URL load.
  *
  * <p>File zones are watched with {@link ZoneFileWatcher} (inotify on Linux) so that an edit is in
  * force within a fraction of a second, and checked every 30 seconds as well, because inotify
@@ -79,12 +88,15 @@ public class PolicyReloader {
     private ZoneFileWatcher watcher;
     private HttpZoneFetcher fetcher;
     private ZoneCache cache;
+    private TransferCopies transferCopies;
+    private volatile NotifyDispatcher notifyDispatcher;
     private boolean announcedComplete;
     private volatile boolean stopped;
 
     /**
-     * State of one configured zone. {@link #zone} is written by the loader thread (and
-     * by the starting thread before the loader exists) and read by any thread.
+     * State of one configured zone. {@link #zone} is written by the loader thread, or for a
+     * transferred zone by its source's worker thread (and by the starting thread before either
+     * exists), and read by any thread.
      */
     private static final class ZoneState {
         final ZoneSpec spec;
@@ -95,6 +107,11 @@ public class PolicyReloader {
         ZoneCache.Validators validators = ZoneCache.Validators.NONE;
         int failuresInARow;
         ScheduledFuture<?> pendingCheck;
+        volatile ZoneTransferSource transfer;
+        /** Copy read from the cache at start-up, handed to the transfer source when it starts. */
+        ZoneSnapshot savedCopy;
+        /** Serial of the transferred zone's copy in the cache, or -1; written on the source's worker thread. */
+        long savedSerial = -1;
 
         ZoneState(ZoneSpec spec, ZoneLoadMetrics metrics) {
             this.spec = spec;
@@ -110,7 +127,7 @@ public class PolicyReloader {
      * The state of one zone, for tests and status reports.
      *
      * @param zone zone name without the final dot
-     * @param source file path, URL or setting name
+     * @param source file path, URL, setting name or {@code zone transfer from} and the primaries
      * @param inForce the zone in force, or null before its first load
      * @param loads zones put in force so far
      * @param failures failed loads so far
@@ -122,8 +139,8 @@ public class PolicyReloader {
 
     /**
      * Loads every configured zone, then keeps them current in the background. File zones and
-     * zones written in {@code rules} must load now; a URL zone loads from its local copy when
-     * there is one and is downloaded in the background either way.
+     * zones written in {@code rules} must load now. A URL zone or a transferred zone loads from its
+     * local copy when there is one, and is downloaded or transferred in the background either way.
      *
      * @throws ZoneLoadException naming the file and line of a file zone that cannot be loaded
      * @throws IllegalArgumentException naming the setting when the configuration is invalid
@@ -133,9 +150,17 @@ public class PolicyReloader {
         store.setFailMode(policy.failMode());
         List<ZoneSpec> specs = ConfiguredZones.read(policy);
         cache = new ZoneCache(Path.of(policy.cacheDir()));
+        transferCopies = new TransferCopies(cache);
         for (ZoneSpec spec : specs) {
-            zones.add(new ZoneState(spec, new ZoneLoadMetrics(registry, spec.zoneName())));
+            ZoneState state = new ZoneState(spec, new ZoneLoadMetrics(registry, spec.zoneName()));
+            zones.add(state);
             dnsMetrics.registerZone(spec.zoneName(), store);
+            if (spec.source() instanceof ZoneSource.Transfer) {
+                state.metrics.registerExpired(() -> {
+                    ZoneTransferSource transfer = state.transfer;
+                    return transfer != null && transfer.status().expired();
+                });
+            }
         }
 
         for (ZoneState state : zones) {
@@ -154,7 +179,21 @@ public class PolicyReloader {
             return thread;
         });
         startFileChecks();
+        // Before any download or transfer starts, because both write temporary files there.
+        if (zones.stream().anyMatch(state -> state.spec.source() instanceof ZoneSource.Url
+                || state.spec.source() instanceof ZoneSource.Transfer)) {
+            deleteLeftoverDownloads();
+        }
         startDownloads();
+        startTransfers();
+    }
+
+    /**
+     * Returns the dispatcher that passes each NOTIFY to the transfer source of its zone, or null
+     * when no zone comes from a zone transfer or before {@link #start()}.
+     */
+    public NotifyDispatcher notifyDispatcher() {
+        return notifyDispatcher;
     }
 
     /** Returns the state of every configured zone, in precedence order. */
@@ -178,6 +217,12 @@ public class PolicyReloader {
         if (fetcher != null) {
             fetcher.close();
         }
+        for (ZoneState state : zones) {
+            ZoneTransferSource transfer = state.transfer;
+            if (transfer != null) {
+                transfer.close();
+            }
+        }
     }
 
     private static ZoneStatus status(ZoneState state) {
@@ -197,6 +242,8 @@ public class PolicyReloader {
             state.metrics.succeeded(nowSeconds());
         } else if (source instanceof ZoneSource.Url url) {
             loadLocalCopy(state, url, start);
+        } else if (source instanceof ZoneSource.Transfer transfer) {
+            loadTransferCopy(state, transfer, start);
         }
     }
 
@@ -255,7 +302,6 @@ public class PolicyReloader {
             return;
         }
         fetcher = new HttpZoneFetcher(vertx);
-        deleteLeftoverDownloads();
         for (ZoneState state : urls) {
             loader.execute(() -> guarded(() -> download(state)));
         }
@@ -374,13 +420,22 @@ public class PolicyReloader {
 
     /** Puts a new version of the zone in force and logs the load. */
     private void install(ZoneState state, LoadedZone loaded, long startNanos, String from) {
+        install(state, loaded, startNanos, from, true);
+    }
+
+    /**
+     * Puts a new version of the zone in force and logs the load, with its first skipped records
+     * when {@code logSkipped} is set.
+     */
+    private void install(ZoneState state, LoadedZone loaded, long startNanos, String from, boolean logSkipped) {
         PolicyZone old = state.zone;
         state.zone = loaded.zone();
         state.lastError = null;
         publish();
         state.metrics.loaded();
         dnsMetrics.registerSkippedReasons(loaded.zone(), store);
-        logLoaded(state, old, loaded, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), from);
+        logLoaded(state, old, loaded, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), from,
+                logSkipped);
     }
 
     /** Swaps in a new set of every zone loaded so far, in configured order. */
@@ -425,17 +480,18 @@ public class PolicyReloader {
                 : "queries are forwarded without policy (rpzgate.policy.fail-mode=open)";
     }
 
-    private static void logLoaded(ZoneState state, PolicyZone old, LoadedZone loaded, long elapsedMillis, String from) {
+    private static void logLoaded(ZoneState state, PolicyZone old, LoadedZone loaded, long elapsedMillis, String from,
+                                  boolean logSkipped) {
         PolicyZone zone = loaded.zone();
         List<SkippedRecord> skipped = zone.skipped();
-        int logged = Math.min(skipped.size(), LOGGED_SKIPPED_RECORDS);
+        int logged = logSkipped ? Math.min(skipped.size(), LOGGED_SKIPPED_RECORDS) : 0;
         for (int i = 0; i < logged; i++) {
             SkippedRecord record = skipped.get(i);
             String what = record.owner() == null ? "line" : "record " + record.owner() + " at";
             LOG.warnf("zone %s: skipped %s %s line %d: %s", state.name(), what, record.file(), record.line(),
                     record.reason());
         }
-        if (skipped.size() > logged) {
+        if (logSkipped && skipped.size() > logged) {
             LOG.warnf("zone %s: %d more records skipped", state.name(), skipped.size() - logged);
         }
 
@@ -447,6 +503,105 @@ public class PolicyReloader {
         LOG.infof("zone %s: %s loaded from %s%s, %d rules, %d records skipped, %d bytes, %d ms%s",
                 state.name(), serial, zone.source(), from, zone.ruleCount(), skipped.size(), loaded.bytes(),
                 elapsedMillis, first);
+    }
+
+    /** Puts the local copy of a transferred zone in force, if there is a good one, and keeps it for the source. */
+    private void loadTransferCopy(ZoneState state, ZoneSource.Transfer transfer, long start) {
+        Optional<TransferCopies.Saved> saved;
+        try {
+            saved = transferCopies.load(state.spec, transfer.describe());
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.warnf("zone %s: cannot load the local copy in %s, ignoring it; the zone loads after the first"
+                    + " transfer: %s", state.name(), cache.directory(), e.getMessage());
+            return;
+        }
+        if (saved.isEmpty()) {
+            LOG.infof("zone %s: no local copy in %s; the zone loads after the first %s", state.name(),
+                    cache.directory(), transfer.describe());
+            return;
+        }
+        ZoneSnapshot snapshot = saved.get().snapshot();
+        state.savedCopy = snapshot;
+        state.savedSerial = snapshot.serial();
+        // The local copy is not a success of the source, so the last-success gauge stays at 0.
+        install(state, new LoadedZone(snapshot.zone(), saved.get().bytes()), start,
+                " (local copy " + saved.get().text() + ", last confirmed by a primary at " + snapshot.loadedAt() + ")");
+    }
+
+    /** Starts a zone transfer source for every transferred zone and the NOTIFY dispatcher over them. */
+    private void startTransfers() {
+        List<ZoneTransferSource> sources = new ArrayList<>();
+        for (ZoneState state : zones) {
+            if (state.spec.source() instanceof ZoneSource.Transfer transfer) {
+                ZoneTransferSource source = new ZoneTransferSource(transfer.config(), new TransferListener(state));
+                state.transfer = source;
+                sources.add(source);
+            }
+        }
+        if (sources.isEmpty()) {
+            return;
+        }
+        notifyDispatcher = new NotifyDispatcher(sources);
+        for (ZoneState state : zones) {
+            if (state.transfer != null) {
+                state.transfer.start(state.savedCopy);
+                state.savedCopy = null;
+            }
+        }
+    }
+
+    /** Passes what a zone transfer source reports, on its worker thread, to the zone's state. */
+    private final class TransferListener implements ZoneTransferListener {
+
+        private final ZoneState state;
+
+        TransferListener(ZoneState state) {
+            this.state = state;
+        }
+
+        @Override
+        public void zoneUpdated(ZoneUpdate update) {
+            ZoneSnapshot next = update.current();
+            // The time counts from connecting to the primary, as for a download.
+            long startNanos = System.nanoTime() - update.elapsed().toNanos();
+            // The source has logged the skipped records of this version.
+            install(state, new LoadedZone(next.zone(), update.bytes()), startNanos, " (" + update.type() + ")",
+                    false);
+            saveTransferCopy(state, next);
+        }
+
+        @Override
+        public void checkSucceeded(TransferStatus status) {
+            state.lastError = null;
+            state.metrics.succeeded(nowSeconds());
+            if (status.serial() != state.savedSerial) {
+                return;
+            }
+            try {
+                transferCopies.markConfirmed(state.name(), Instant.now());
+            } catch (IOException e) {
+                LOG.debugf("zone %s: cannot record the check in the local copy's modification time: %s",
+                        state.name(), e);
+            }
+        }
+
+        @Override
+        public void checkFailed(TransferStatus status) {
+            // The source has logged the failure with every primary's error and the next retry.
+            state.lastError = status.lastError();
+            state.metrics.failed();
+        }
+    }
+
+    private void saveTransferCopy(ZoneState state, ZoneSnapshot snapshot) {
+        try {
+            transferCopies.save(state.name(), state.spec.source().describe(), snapshot);
+            state.savedSerial = snapshot.serial();
+        } catch (IOException e) {
+            LOG.warnf("zone %s: cannot keep serial %d as the local copy in %s (%s); after a restart the zone"
+                    + " waits for a transfer, or enforces an older copy", state.name(), snapshot.serial(),
+                    cache.directory(), e);
+        }
     }
 
     private void deleteLeftoverDownloads() {

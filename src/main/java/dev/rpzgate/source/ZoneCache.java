@@ -17,8 +17,9 @@ import java.util.Properties;
  * The last good copy of each remote zone, kept in {@code rpzgate.policy.cache-dir} so that a
  * restart enforces the zone before its source answers.
  *
- * <p>Each zone has two files named after it: {@code NAME.zone}, the text exactly as downloaded,
- * and {@code NAME.meta}, a properties file with the source it came from and the HTTP validators
+ * <p>Each zone has two files named after it: {@code NAME.zone}, the text exactly as downloaded
+ * or, for a transferred zone, the records that {@link TransferCopies} writes, and
+ * {@code NAME.meta}, a properties file with the source it came from and the HTTP validators
  * ({@code ETag}, {@code Last-Modified}) of that download. Both are written to a temporary file in
  * the same directory and renamed into place, so a crash leaves either the old or the new file,
  * never half of one. The text is renamed first: a crash between the two renames leaves new text

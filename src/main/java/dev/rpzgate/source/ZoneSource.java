@@ -1,17 +1,19 @@
 package dev.rpzgate.source;
 
+import dev.rpzgate.source.transfer.ZoneTransferConfig;
+import dev.rpzgate.source.transfer.ZoneTransferSource;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.StringJoiner;
 
 /**
- * Source of a policy zone's text: exactly one of the {@code file}, {@code url} and
- * {@code rules} settings of a zone.
- *
- * <p>A zone transfer from a primary server ({@code transfer}) will be another kind of source.
- * Like {@link Url} it is remote, so it will keep its last good copy in {@link ZoneCache} and be
- * refreshed by {@link PolicyReloader}; the configuration rejects it until then.
+ * Source of a policy zone's text: exactly one of the {@code file}, {@code url}, {@code rules} and
+ * {@code transfer} settings of a zone. The remote sources, {@link Url} and {@link Transfer}, keep
+ * their last good copy in {@link ZoneCache}.
  */
 public sealed interface ZoneSource {
 
@@ -50,6 +52,32 @@ public sealed interface ZoneSource {
         @Override
         public String describe() {
             return uri.toString();
+        }
+    }
+
+    /**
+     * A zone transferred from primary servers with AXFR and IXFR and kept in sync by a
+     * {@link ZoneTransferSource}.
+     *
+     * @param config the transfer settings, with the zone's name and policy settings
+     */
+    record Transfer(ZoneTransferConfig config) implements ZoneSource {
+
+        public Transfer {
+            Objects.requireNonNull(config, "config");
+        }
+
+        /** Returns {@code zone transfer from} and the primaries in the order they are tried. */
+        @Override
+        public String describe() {
+            StringJoiner primaries = new StringJoiner(", ", "zone transfer from ", "");
+            for (InetSocketAddress primary : config.primaries()) {
+                String host = primary.getAddress().getHostAddress();
+                primaries.add(primary.getAddress() instanceof Inet6Address
+                        ? "[" + host + "]:" + primary.getPort()
+                        : host + ":" + primary.getPort());
+            }
+            return primaries.toString();
         }
     }
 

@@ -79,6 +79,18 @@ public record TsigKey(Name name, Name algorithm, String secret) {
         return new TsigKey(keyName, parseAlgorithm(keyName, algorithm), secret);
     }
 
+    /**
+     * Parses an algorithm as configuration writes it.
+     *
+     * @param algorithm {@code hmac-md5}, {@code hmac-sha1}, {@code hmac-sha224}, {@code hmac-sha256},
+     *     {@code hmac-sha384} or {@code hmac-sha512}, in any letter case, or null for
+     *     {@code hmac-sha256}
+     * @throws IllegalArgumentException naming the algorithm when it is not supported
+     */
+    public static Name parseAlgorithm(String algorithm) {
+        return parseAlgorithm(null, algorithm);
+    }
+
     /** Returns the dnsjava key that signs requests and verifies responses. */
     public TSIG toTsig() {
         return new TSIG(algorithm, name, secret);
@@ -109,7 +121,8 @@ public record TsigKey(Name name, Name algorithm, String secret) {
         }
         Name parsed = ALGORITHMS.get(label);
         if (parsed == null) {
-            throw new IllegalArgumentException("unsupported TSIG algorithm '" + algorithm + "' for key " + keyName
+            String key = keyName == null ? "" : " for key " + keyName;
+            throw new IllegalArgumentException("unsupported TSIG algorithm '" + algorithm + "'" + key
                     + "; expected one of " + SUPPORTED_ALGORITHMS);
         }
         return parsed;

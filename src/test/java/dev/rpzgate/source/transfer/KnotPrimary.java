@@ -33,10 +33,10 @@ import org.xbill.DNS.SOARecord;
  *
  * <p>{@link #close()} destroys only the process this fixture started.
  */
-final class KnotPrimary implements AutoCloseable {
+public final class KnotPrimary implements AutoCloseable {
 
-    static final Name ZONE = Name.fromConstantString("rpz.test.");
-    static final Name KEY_NAME = Name.fromConstantString("transfer-key.");
+    public static final Name ZONE = Name.fromConstantString("rpz.test.");
+    public static final Name KEY_NAME = Name.fromConstantString("transfer-key.");
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(20);
@@ -61,7 +61,7 @@ final class KnotPrimary implements AutoCloseable {
      * @param provideIxfr false to make knotd respond to IXFR requests with the whole zone
      * @param soaTimers refresh, retry, expire and minimum of the SOA record, such as {@code 3600 600 86400 60}
      */
-    static KnotPrimary start(Path directory, TsigKey key, Integer notifyPort, boolean provideIxfr, String soaTimers,
+    public static KnotPrimary start(Path directory, TsigKey key, Integer notifyPort, boolean provideIxfr, String soaTimers,
                              long serial, List<String> rules) throws IOException {
         KnotPrimary primary = new KnotPrimary(directory, key, notifyPort, provideIxfr, soaTimers);
         primary.writeConfig();
@@ -72,12 +72,12 @@ final class KnotPrimary implements AutoCloseable {
     }
 
     /** Returns a new hmac-sha256 key with a random 32-byte secret. */
-    static TsigKey randomKey() {
+    public static TsigKey randomKey() {
         return randomKey("hmac-sha256");
     }
 
     /** Returns a new key of {@code algorithm}, such as {@code hmac-sha1}, with a random 32-byte secret. */
-    static TsigKey randomKey(String algorithm) {
+    public static TsigKey randomKey(String algorithm) {
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
         return TsigKey.of(KEY_NAME.toString(), algorithm, Base64.getEncoder().encodeToString(secret));
@@ -93,7 +93,7 @@ final class KnotPrimary implements AutoCloseable {
     }
 
     /** Returns the address knotd listens on for UDP and TCP. */
-    InetSocketAddress address() {
+    public InetSocketAddress address() {
         return new InetSocketAddress(LOOPBACK, port);
     }
 
@@ -101,7 +101,7 @@ final class KnotPrimary implements AutoCloseable {
      * Rewrites the zone file with {@code serial} and {@code rules}, makes knotd load it with
      * {@code knotc zone-reload}, and waits until knotd serves the new serial.
      */
-    void updateZone(long serial, List<String> rules) throws IOException {
+    public void updateZone(long serial, List<String> rules) throws IOException {
         writeZone(serial, rules);
         knotc("zone-reload", ZONE.toString());
         awaitSerial(serial);
@@ -117,7 +117,7 @@ final class KnotPrimary implements AutoCloseable {
     }
 
     /** Returns the end of knotd's log, for assertion messages. */
-    String logTail() {
+    public String logTail() {
         try {
             List<String> lines = Files.readAllLines(directory.resolve("knotd.log"), StandardCharsets.UTF_8);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
@@ -284,7 +284,7 @@ final class KnotPrimary implements AutoCloseable {
     }
 
     /** Returns a port that is free for both UDP and TCP on 127.0.0.1 right now. */
-    static int freePort() {
+    public static int freePort() {
         for (int attempt = 0; attempt < MAX_BIND_ATTEMPTS; attempt++) {
             try (ServerSocket tcp = new ServerSocket(0, 1, LOOPBACK)) {
                 int candidate = tcp.getLocalPort();
