@@ -19,7 +19,7 @@ import org.xbill.DNS.Name;
  * one loaded zone keeps, and the peak heap while a second copy is built beside it, as a reload
  * does. Not a test; run it by hand, as docs/benchmarks.md shows.
  *
- * <p>Arguments: the list file, the format ({@code domains} or {@code hosts}), whether names cover
+ * <p>Arguments: the file, the format ({@code domains}, {@code hosts} or {@code rpz}), whether names cover
  * subdomains, and the number of timed loads.
  */
 public final class ListLoadBenchmark {
@@ -65,6 +65,13 @@ public final class ListLoadBenchmark {
     }
 
     private static PolicyZone load(Path file, ZoneFormat format, boolean subdomains) throws IOException {
+        if (format == ZoneFormat.RPZ) {
+            try {
+                return RpzZoneFileLoader.load(file, null, new ZoneSettings(Duration.ofSeconds(5)));
+            } catch (ZoneLoadException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        }
         try (InputStream in = Files.newInputStream(file)) {
             return NameListLoader.load(in, file.toString(), Name.fromConstantString("bench."),
                     new ZoneSettings(Duration.ofSeconds(5)), format, subdomains, PolicyAction.NXDOMAIN).zone();
