@@ -103,6 +103,18 @@ public interface RpzgateConfig {
      */
     interface Zone {
 
+        /**
+         * Whether an update that would remove more than {@link #maxRemoval()} of the zone's rules at
+         * once is held back, the old zone staying in force, until an operator confirms it with
+         * {@code POST /admin/zones/NAME/confirm} on the management port. Guards against a broken feed.
+         */
+        @WithDefault("false")
+        boolean removalGuard();
+
+        /** Share of the rules, above 0 and below 1, that one update may remove when {@link #removalGuard()} is on. */
+        @WithDefault("0.5")
+        double maxRemoval();
+
         /** Zone file on the local file system, reloaded when it changes. */
         Optional<String> file();
 

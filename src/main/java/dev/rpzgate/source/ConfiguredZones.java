@@ -102,7 +102,16 @@ public final class ConfiguredZones {
         }
         PolicyAction action = listAction(zone.action().orElse("nxdomain"), setting);
         Name origin = origin(zone, source, setting);
-        return new ZoneSpec(setting, origin, source, format, zone.subdomains().orElse(false), action, settings);
+        double maxRemoval = 0;
+        if (zone.removalGuard()) {
+            if (zone.maxRemoval() <= 0 || zone.maxRemoval() >= 1) {
+                throw new IllegalArgumentException(setting + ".max-removal: " + zone.maxRemoval()
+                        + " is not a share above 0 and below 1, such as 0.5 for half of the rules");
+            }
+            maxRemoval = zone.maxRemoval();
+        }
+        return new ZoneSpec(setting, origin, source, format, zone.subdomains().orElse(false), action, settings,
+                maxRemoval);
     }
 
     /** Returns the one source of a zone, or throws naming the settings in conflict. */

@@ -112,6 +112,8 @@ public class PolicyReloader {
         ZoneSnapshot savedCopy;
         /** Serial of the transferred zone's copy in the cache, or -1; written on the source's worker thread. */
         long savedSerial = -1;
+        /** An update that the removal guard holds back until it is confirmed, or null. */
+        volatile HeldUpdate held;
 
         ZoneState(ZoneSpec spec, ZoneLoadMetrics metrics) {
             this.spec = spec;
@@ -429,6 +431,10 @@ public class PolicyReloader {
      */
     private void install(ZoneState state, LoadedZone loaded, long startNanos, String from, boolean logSkipped) {
         PolicyZone old = state.zone;
+        if (holdsBack(state, old, loaded, startNanos, from)) {
+            return;
+        }
+        state.held = null;
         state.zone = loaded.zone();
         state.lastError = null;
         publish();
@@ -436,6 +442,63 @@ public class PolicyReloader {
         dnsMetrics.registerSkippedReasons(loaded.zone(), store);
         logLoaded(state, old, loaded, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), from,
                 logSkipped);
+    }
+
+    /**
+     * Holds back an update that would remove more than the zone's {@code max-removal} share of its
+     * rules, because a feed that suddenly shrinks is more often broken than cleaned up. The share is
+     * read from the rule counts, so an update that replaces many rules while keeping the count
+     * passes. Returns whether the update was held.
+     */
+    private boolean holdsBack(ZoneState state, PolicyZone old, LoadedZone loaded, long startNanos, String from) {
+        if (!state.spec.guardsRemoval() || old == null) {
+            return false;
+        }
+        HeldUpdate held = state.held;
+        if (held != null && held.confirmed() && held.loaded() == loaded) {
+            return false;
+        }
+        int before = old.ruleCount();
+        int removed = before - loaded.zone().ruleCount();
+        if (before == 0 || removed <= before * state.spec.maxRemoval()) {
+            return false;
+        }
+        state.held = new HeldUpdate(loaded, startNanos, from, false);
+        LOG.warnf("zone %s: update from serial %d to %d would remove %d of %d rules (%.0f%%), more than max-removal"
+                        + " %.0f%%; it is held back and serial %d stays in force until confirmed with"
+                        + " POST /admin/zones/%s/confirm", state.name(), old.serial(), loaded.zone().serial(), removed,
+                before, 100.0 * removed / before, 100 * state.spec.maxRemoval(), old.serial(), state.name());
+        return true;
+    }
+
+    /**
+     * Puts the held-back update of {@code zone} in force. Returns the serial now in force, or empty
+     * when the zone is not configured or has no update held back.
+     */
+    public Optional<Long> confirmHeldUpdate(String zone) {
+        for (ZoneState state : zones) {
+            HeldUpdate held = state.held;
+            if (state.name().equals(zone) && held != null) {
+                HeldUpdate confirmed = new HeldUpdate(held.loaded(), held.startNanos(), held.from(), true);
+                state.held = confirmed;
+                LOG.infof("zone %s: held-back update to serial %d confirmed; putting it in force", zone,
+                        held.loaded().zone().serial());
+                // On the loader thread, like every other load, so two installs of a zone never race.
+                submit(() -> install(state, confirmed.loaded(), confirmed.startNanos(), confirmed.from()));
+                return Optional.of(held.loaded().zone().serial());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Returns the serial of the update held back for {@code zone}, if any. */
+    public Optional<Long> heldSerial(String zone) {
+        return zones.stream().filter(state -> state.name().equals(zone) && state.held != null)
+                .findFirst().map(state -> state.held.loaded().zone().serial());
+    }
+
+    /** An update held back by the removal guard. */
+    private record HeldUpdate(LoadedZone loaded, long startNanos, String from, boolean confirmed) {
     }
 
     /** Swaps in a new set of every zone loaded so far, in configured order. */

@@ -279,6 +279,16 @@ final class TestConfig {
         public String ede() {
             return "none";
         }
+
+        @Override
+        public boolean removalGuard() {
+            return false;
+        }
+
+        @Override
+        public double maxRemoval() {
+            return 0.5;
+        }
     }
 
     /** The {@code rpzgate.policy} settings. */
