@@ -7,13 +7,22 @@ import dev.rpzgate.upstream.NameServerFinder;
 import dev.rpzgate.upstream.Upstream;
 import dev.rpzgate.upstream.UpstreamResolver;
 import dev.rpzgate.wire.Transport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.vertx.core.AbstractVerticle;
+import io.vertx.core.impl.ContextInternal;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.datagram.DatagramPacket;
-import io.vertx.core.datagram.DatagramSocket;
-import io.vertx.core.datagram.DatagramSocketOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
@@ -50,7 +59,7 @@ final class DnsVerticle extends AbstractVerticle {
 
     private UpstreamResolver resolver;
     private QueryPipeline pipeline;
-    private DatagramSocket udpSocket;
+    private Channel udpChannel;
     private NetServer tcpServer;
     private int udpPort = -1;
     private int tcpPort = -1;
@@ -86,31 +95,59 @@ final class DnsVerticle extends AbstractVerticle {
 
     @Override
     public void stop(Promise<Void> stopped) {
-        Future<Void> udp = udpSocket == null ? Future.succeededFuture() : udpSocket.close();
+        Future<Void> udp = Future.succeededFuture();
+        if (udpChannel != null) {
+            Promise<Void> closed = Promise.promise();
+            udpChannel.close().addListener(done -> closed.complete());
+            udp = closed.future();
+        }
         Future<Void> tcp = tcpServer == null ? Future.succeededFuture() : tcpServer.close();
         Future.join(udp, tcp, resolver.close()).<Void>mapEmpty().onComplete(stopped);
     }
 
+    /**
+     * Opens this loop's UDP socket with Netty directly, on the event loop of this verticle's
+     * context. Vert.x's DatagramSocket resolves the reply address string for every packet it
+     * sends; replying to the sender's InetSocketAddress through the channel avoids that cost on
+     * the hot path. Packets are handed to the pipeline inside this verticle's context, so timers
+     * and the upstream resolver stay on the same loop.
+     */
     private Future<Void> listenUdp(int port) {
-        DatagramSocketOptions options = new DatagramSocketOptions()
-                .setIpV6(settings.host().contains(":"))
-                .setReusePort(settings.reusePort())
-                .setReceiveBufferSize(4 * 1024 * 1024);
-        udpSocket = vertx.createDatagramSocket(options);
-        udpSocket.handler(this::onUdpPacket);
-        udpSocket.exceptionHandler(error -> LOG.warnf("UDP listener error, listener keeps running: %s", error.getMessage()));
-        return udpSocket.listen(port, settings.host()).map(socket -> {
-            udpPort = socket.localAddress().port();
-            return null;
+        ContextInternal verticleContext = (ContextInternal) context;
+        boolean epoll = vertx.isNativeTransportEnabled();
+        Bootstrap bootstrap = new Bootstrap()
+                .group(verticleContext.nettyEventLoop())
+                .channelFactory(() -> epoll ? new EpollDatagramChannel() : new NioDatagramChannel())
+                .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
+                .handler(new SimpleChannelInboundHandler<io.netty.channel.socket.DatagramPacket>() {
+                    @Override
+                    protected void channelRead0(ChannelHandlerContext channelContext,
+                                                io.netty.channel.socket.DatagramPacket packet) {
+                        byte[] bytes = ByteBufUtil.getBytes(packet.content());
+                        InetSocketAddress sender = packet.sender();
+                        verticleContext.emit(null, ignored -> onUdpPacket(channelContext.channel(), bytes, sender));
+                    }
+                });
+        if (epoll && settings.reusePort()) {
+            bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
+        }
+        Promise<Void> bound = Promise.promise();
+        bootstrap.bind(settings.host(), port).addListener((ChannelFuture future) -> {
+            if (future.isSuccess()) {
+                udpChannel = future.channel();
+                udpPort = ((InetSocketAddress) udpChannel.localAddress()).getPort();
+                bound.complete();
+            } else {
+                bound.fail(future.cause());
+            }
         });
+        return bound.future();
     }
 
-    private void onUdpPacket(DatagramPacket packet) {
-        SocketAddress sender = packet.sender();
-        InetSocketAddress client = toInet(sender);
+    private void onUdpPacket(Channel channel, byte[] packet, InetSocketAddress client) {
         try {
-            pipeline.handle(packet.data().getBytes(), client, Transport.UDP,
-                    answer -> udpSocket.send(Buffer.buffer(answer), sender.port(), sender.host()));
+            pipeline.handle(packet, client, Transport.UDP, answer -> channel.writeAndFlush(
+                    new io.netty.channel.socket.DatagramPacket(Unpooled.wrappedBuffer(answer), client)));
         } catch (RuntimeException e) {
             // One bad packet must never stop the listener.
             LOG.errorf(e, "unexpected error answering a UDP query from %s; the query is dropped", client);
