@@ -5,9 +5,17 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.datagram.DatagramPacket;
-import io.vertx.core.datagram.DatagramSocket;
-import io.vertx.core.datagram.DatagramSocketOptions;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.vertx.core.impl.ContextInternal;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
@@ -21,6 +29,7 @@ import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,6 +64,7 @@ public final class UpstreamResolver {
     private final SocketPool ipv4Pool = new SocketPool("0.0.0.0");
     private final SocketPool ipv6Pool = new SocketPool("::");
     private NetClient tcpClient;
+    private ContextInternal context;
 
     public UpstreamResolver(Vertx vertx, List<Upstream> upstreams, Duration timeout, DnsMetrics metrics) {
         if (upstreams.isEmpty()) {
@@ -68,6 +78,7 @@ public final class UpstreamResolver {
 
     /** Opens the UDP sockets and the TCP client; call on the event loop that will use this resolver. */
     public Future<Void> start() {
+        context = (ContextInternal) vertx.getOrCreateContext();
         tcpClient = vertx.createNetClient(new NetClientOptions().setConnectTimeout((int) timeoutMillis));
         List<Future<Void>> opened = new ArrayList<>();
         if (upstreams.stream().anyMatch(u -> !u.isIpv6())) {
@@ -131,34 +142,37 @@ public final class UpstreamResolver {
                 tryUpstream(exchange, index + 1);
             }
         });
-        channel.socket.send(Buffer.buffer(withId(exchange.wire, id)), upstream.port(), upstream.host())
-                .onFailure(error -> {
-                    if (channel.pending.remove(id, attempt)) {
-                        channel.afterRemoval();
-                        vertx.cancelTimer(attempt.timer);
-                        LOG.debugf("sending to upstream %s failed (%s), trying the next upstream", upstream.name(),
-                                error.getMessage());
-                        counters.get(index).timeout();
-                        tryUpstream(exchange, index + 1);
+        channel.socket.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(withId(exchange.wire, id)),
+                upstream.address())).addListener(sent -> {
+                    if (!sent.isSuccess()) {
+                        context.emit(null, ignored -> {
+                            if (channel.pending.remove(id, attempt)) {
+                                channel.afterRemoval();
+                                vertx.cancelTimer(attempt.timer);
+                                LOG.debugf("sending to upstream %s failed (%s), trying the next upstream",
+                                        upstream.name(), sent.cause().getMessage());
+                                counters.get(index).timeout();
+                                tryUpstream(exchange, index + 1);
+                            }
+                        });
                     }
                 });
     }
 
-    private void onUdpPacket(UdpChannel channel, DatagramPacket packet) {
-        Buffer data = packet.data();
-        if (data.length() < 12) {
+    private void onUdpPacket(UdpChannel channel, byte[] data, InetSocketAddress sender) {
+        if (data.length < 12) {
             return;
         }
-        int id = data.getUnsignedShort(0);
+        int id = ((data[0] & 0xFF) << 8) | (data[1] & 0xFF);
         Attempt attempt = channel.pending.get(id);
         if (attempt == null) {
             return; // late answer to a query that timed out, or a stray packet
         }
         Upstream upstream = upstreams.get(attempt.upstreamIndex);
-        if (packet.sender().port() != upstream.port() || !upstream.host().equals(packet.sender().host())) {
+        if (!upstream.address().equals(sender)) {
             return;
         }
-        Message answer = parseMatchingAnswer(data.getBytes(), attempt.exchange.question);
+        Message answer = parseMatchingAnswer(data, attempt.exchange.question);
         if (answer == null) {
             return; // keep waiting: a spoofed or broken packet must not end the attempt
         }
@@ -281,13 +295,13 @@ public final class UpstreamResolver {
 
     /** One UDP socket with the queries waiting for an answer on it, by ID. */
     private final class UdpChannel {
-        final DatagramSocket socket;
+        final Channel socket;
         final SocketPool pool;
         final Map<Integer, Attempt> pending = new HashMap<>();
         int sent;
         boolean retired;
 
-        UdpChannel(DatagramSocket socket, SocketPool pool) {
+        UdpChannel(Channel socket, SocketPool pool) {
             this.socket = socket;
             this.pool = pool;
         }
@@ -326,20 +340,43 @@ public final class UpstreamResolver {
             return Future.all(sockets).mapEmpty();
         }
 
+        /**
+         * Opens a UDP socket on a port the kernel picks, with Netty directly on this resolver's
+         * event loop: Vert.x's DatagramSocket would resolve the upstream's address string for
+         * every query it sends.
+         */
         Future<UdpChannel> openSocket() {
-            DatagramSocket socket = vertx.createDatagramSocket(new DatagramSocketOptions()
-                    .setIpV6(bindAddress.contains(":")));
-            UdpChannel channel = new UdpChannel(socket, this);
-            socket.handler(packet -> onUdpPacket(channel, packet));
-            return socket.listen(0, bindAddress).map(bound -> {
+            boolean epoll = vertx.isNativeTransportEnabled();
+            Promise<UdpChannel> opened = Promise.promise();
+            UdpChannel[] holder = new UdpChannel[1];
+            Bootstrap bootstrap = new Bootstrap()
+                    .group(context.nettyEventLoop())
+                    .channelFactory(() -> epoll ? new EpollDatagramChannel() : new NioDatagramChannel())
+                    .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
+                        @Override
+                        protected void channelRead0(ChannelHandlerContext channelContext, DatagramPacket packet) {
+                            byte[] bytes = ByteBufUtil.getBytes(packet.content());
+                            InetSocketAddress sender = packet.sender();
+                            context.emit(null, ignored -> onUdpPacket(holder[0], bytes, sender));
+                        }
+                    });
+            bootstrap.bind(bindAddress, 0).addListener((ChannelFuture future) -> context.emit(null, ignored -> {
+                if (!future.isSuccess()) {
+                    LOG.errorf("cannot open a UDP socket on %s for upstream queries: %s", bindAddress,
+                            future.cause().getMessage());
+                    opened.fail(future.cause());
+                    return;
+                }
+                UdpChannel channel = new UdpChannel(future.channel(), this);
+                holder[0] = channel;
                 if (closed) {
-                    socket.close();
+                    future.channel().close();
                 } else {
                     active.add(channel);
                 }
-                return channel;
-            }).onFailure(error -> LOG.errorf("cannot open a UDP socket on %s for upstream queries: %s",
-                    bindAddress, error.getMessage()));
+                opened.complete(channel);
+            }));
+            return opened.future();
         }
 
         /** Returns a random socket, or null when none is open. */
