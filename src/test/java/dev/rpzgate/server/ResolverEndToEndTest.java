@@ -1,6 +1,7 @@
 package dev.rpzgate.server;
 
 import dev.rpzgate.testing.DnsTestClient;
+import dev.rpzgate.testing.HitLogCapture;
 import dev.rpzgate.testing.TestUpstream;
 import dev.rpzgate.testing.UpstreamResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -32,9 +33,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static dev.rpzgate.testing.DnsTestClient.ednsQuery;
 import static dev.rpzgate.testing.DnsTestClient.query;
@@ -524,27 +522,10 @@ class ResolverEndToEndTest {
 
     @Test
     void policyHitIsLoggedAsJson() throws Exception {
-        List<String> lines = new CopyOnWriteArrayList<>();
-        Handler handler = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                lines.add(record.getMessage());
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        java.util.logging.Logger logger = java.util.logging.Logger.getLogger("rpzgate.policy.hit");
-        logger.addHandler(handler);
-        try {
+        List<String> lines;
+        try (HitLogCapture capture = HitLogCapture.start()) {
             client.udp(query("logged.blocked.test.", Type.AAAA));
-        } finally {
-            logger.removeHandler(handler);
+            lines = capture.lines();
         }
 
         assertThat(lines).hasSize(1);

@@ -1,6 +1,7 @@
 package dev.rpzgate.server;
 
 import dev.rpzgate.testing.DnsTestClient;
+import dev.rpzgate.testing.HitLogCapture;
 import dev.rpzgate.testing.UpstreamResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -143,27 +144,10 @@ class TriggersEndToEndTest {
 
     @Test
     void hitLogNamesTriggerType() throws Exception {
-        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.logging.Handler handler = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord record) {
-                lines.add(record.getMessage());
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        java.util.logging.Logger logger = java.util.logging.Logger.getLogger("rpzgate.policy.hit");
-        logger.addHandler(handler);
-        try {
+        List<String> lines;
+        try (HitLogCapture capture = HitLogCapture.start()) {
             client.udp(query("respip.example.", Type.A));
-        } finally {
-            logger.removeHandler(handler);
+            lines = capture.lines();
         }
 
         assertThat(lines).hasSize(1);

@@ -1,6 +1,7 @@
 package dev.rpzgate.server;
 
 import dev.rpzgate.testing.DnsTestClient;
+import dev.rpzgate.testing.HitLogCapture;
 import dev.rpzgate.testing.TestUpstream;
 import dev.rpzgate.testing.UpstreamResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -24,9 +25,6 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 
 import static dev.rpzgate.testing.DnsTestClient.ednsQuery;
 import static dev.rpzgate.testing.DnsTestClient.query;
@@ -72,33 +70,21 @@ class ZoneSettingsEndToEndTest {
 
     private DnsTestClient client;
     private TestUpstream upstream;
-    private final List<String> hitLines = new CopyOnWriteArrayList<>();
-    private final Handler hitHandler = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            hitLines.add(record.getMessage());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private HitLogCapture hitLog;
+    private List<String> hitLines;
 
     @BeforeEach
     void setUp() throws IOException {
         client = new DnsTestClient(server.port());
         upstream = UpstreamResource.primary();
         upstream.reset();
-        java.util.logging.Logger.getLogger("rpzgate.policy.hit").addHandler(hitHandler);
+        hitLog = HitLogCapture.start();
+        hitLines = hitLog.lines();
     }
 
     @AfterEach
     void tearDown() {
-        java.util.logging.Logger.getLogger("rpzgate.policy.hit").removeHandler(hitHandler);
+        hitLog.close();
     }
 
     @Test
