@@ -29,8 +29,8 @@ public final class DnsMetrics {
     private final MeterRegistry registry;
     private final Counter[][] queries = new Counter[Transport.values().length][RCODES];
     private final Counter[] droppedQueries = new Counter[Transport.values().length];
-    private final Map<String, Counter> policyHits = new ConcurrentHashMap<>();
-    private final Map<String, Counter> wouldHits = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, Counter>> policyHits = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, Counter>> wouldHits = new ConcurrentHashMap<>();
     private final Map<String, UpstreamCounters> upstreams = new ConcurrentHashMap<>();
 
     public DnsMetrics(MeterRegistry registry) {
@@ -76,11 +76,22 @@ public final class DnsMetrics {
 
     /** Counts a policy hit of {@code zone} whose action is {@code action}. */
     public void policyHit(String zone, String action) {
-        policyHits.computeIfAbsent(zone + '\n' + action, key -> Counter.builder("rpzgate_policy_hits")
-                .description("Queries rewritten by a policy zone, by zone and action")
-                .tag("zone", zone)
-                .tag("action", action)
-                .register(registry)).increment();
+        hitCounter(policyHits, "rpzgate_policy_hits", "Queries rewritten by a policy zone, by zone and action",
+                zone, action).increment();
+    }
+
+    /**
+     * Returns the counter of {@code zone} and {@code action} from {@code counters}, registering it on
+     * first use. Two map lookups by the strings the caller already has, so a hit allocates nothing.
+     */
+    private Counter hitCounter(Map<String, Map<String, Counter>> counters, String name, String description,
+                               String zone, String action) {
+        return counters.computeIfAbsent(zone, key -> new ConcurrentHashMap<>())
+                .computeIfAbsent(action, key -> Counter.builder(name)
+                        .description(description)
+                        .tag("zone", zone)
+                        .tag("action", action)
+                        .register(registry));
     }
 
     /**
@@ -145,11 +156,9 @@ public final class DnsMetrics {
 
     /** Counts a hit of a disabled rule: logged as what it would have done, the answer unchanged. */
     public void wouldHit(String zone, String action) {
-        wouldHits.computeIfAbsent(zone + '\n' + action, key -> Counter.builder("rpzgate_policy_disabled_hits")
-                .description("Queries that a disabled rule matched, by zone and the action it would have taken")
-                .tag("zone", zone)
-                .tag("action", action)
-                .register(registry)).increment();
+        hitCounter(wouldHits, "rpzgate_policy_disabled_hits",
+                "Queries that a disabled rule matched, by zone and the action it would have taken", zone, action)
+                .increment();
     }
 
     /**

@@ -109,7 +109,7 @@ public class DnsServer {
         return port;
     }
 
-    /** Whether the listeners are open. */
+    /** Returns whether the listeners are open. */
     public boolean listening() {
         return listening;
     }

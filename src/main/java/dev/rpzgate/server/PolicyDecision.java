@@ -19,12 +19,12 @@ import java.util.List;
  */
 record PolicyDecision(PolicyZone zone, PolicyRule rule, PolicyAction action, Name name, List<Record> chain) {
 
-    /** Whether the zone's {@code policy cname NAME} setting replaces the rule's action. */
+    /** Returns whether the zone's {@code policy cname NAME} setting replaces the rule's action. */
     boolean cnameOverride() {
         return zone.settings().override().kind() == PolicyOverride.Kind.CNAME;
     }
 
-    /** The action name used in metrics and the hit log; a CNAME rewrite is {@code cname}. */
+    /** Returns the action name used in metrics and the hit log; a CNAME rewrite is {@code cname}. */
     String actionLabel() {
         if (action == PolicyAction.LOCAL_DATA && (cnameOverride() || rule.cname() != null)) {
             return "cname";
@@ -32,7 +32,7 @@ record PolicyDecision(PolicyZone zone, PolicyRule rule, PolicyAction action, Nam
         return action.label();
     }
 
-    /** The zone name without the final dot, as metrics and the hit log show it. */
+    /** Returns the zone name without the final dot, as metrics and the hit log show it. */
     String zoneLabel() {
         return zone.name().toString(true);
     }

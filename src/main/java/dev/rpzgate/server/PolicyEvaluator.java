@@ -18,6 +18,7 @@ import org.xbill.DNS.Type;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Finds the rule that decides a query in the order of the RPZ draft: earlier stage of the CNAME
@@ -69,12 +70,23 @@ final class PolicyEvaluator {
      * name servers of the answer's names must be looked up first.
      */
     static boolean needsNameServers(PolicySet policy, int zoneLimit) {
-        return zones(policy, zoneLimit).stream().anyMatch(zone -> needsNames(zone) || needsAddresses(zone));
+        // A plain loop: this runs for every forwarded query, and a stream would allocate.
+        for (PolicyZone zone : zones(policy, zoneLimit)) {
+            if (needsNames(zone) || needsAddresses(zone)) {
+                return true;
+            }
+        }
+        return false;
     }
 
-    /** Whether some zone among the first {@code zoneLimit} has NSIP rules enabled. */
+    /** Returns whether some zone among the first {@code zoneLimit} has NSIP rules enabled. */
     static boolean needsNameServerAddresses(PolicySet policy, int zoneLimit) {
-        return zones(policy, zoneLimit).stream().anyMatch(PolicyEvaluator::needsAddresses);
+        for (PolicyZone zone : zones(policy, zoneLimit)) {
+            if (needsAddresses(zone)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -113,7 +125,7 @@ final class PolicyEvaluator {
             decision = consider(query, zone, zone.matchQname(stage.name()), stage.name(), stage.chain());
         }
         if (decision == null && !zone.ipRules().isEmpty()) {
-            decision = consider(query, zone, bestResponseIp(zone, stage.addresses()), stage.name(), stage.chain());
+            decision = consider(query, zone, bestIpRule(stage.addresses(), zone::matchResponseIp), stage.name(), stage.chain());
         }
         if (decision == null && servers != null && needsNames(zone)) {
             for (Name server : servers.names()) {
@@ -124,27 +136,20 @@ final class PolicyEvaluator {
             }
         }
         if (decision == null && servers != null && needsAddresses(zone)) {
-            decision = consider(query, zone, bestNsip(zone, servers.addresses()), stage.name(), stage.chain());
+            decision = consider(query, zone, bestIpRule(servers.addresses(), zone::matchNsip), stage.name(), stage.chain());
         }
         return decision;
     }
 
     /** Returns the rule of the longest prefix that contains one of {@code addresses}; ties go to the smaller address. */
-    private static PolicyRule bestResponseIp(PolicyZone zone, List<InetAddress> addresses) {
+    /**
+     * Returns the rule of the longest prefix that contains one of {@code addresses}, ties going to
+     * the smaller address; {@code matcher} is the zone's response-IP or NSIP lookup.
+     */
+    private static PolicyRule bestIpRule(List<InetAddress> addresses, Function<InetAddress, IpTriggerMatch> matcher) {
         IpTriggerMatch best = null;
         for (InetAddress address : addresses) {
-            IpTriggerMatch match = zone.matchResponseIp(address);
-            if (match != null && (best == null || match.precedes(best))) {
-                best = match;
-            }
-        }
-        return best == null ? null : best.rule();
-    }
-
-    private static PolicyRule bestNsip(PolicyZone zone, List<InetAddress> addresses) {
-        IpTriggerMatch best = null;
-        for (InetAddress address : addresses) {
-            IpTriggerMatch match = zone.matchNsip(address);
+            IpTriggerMatch match = matcher.apply(address);
             if (match != null && (best == null || match.precedes(best))) {
                 best = match;
             }

@@ -307,15 +307,16 @@ public final class QueryPipeline {
                     + decision.rule().trigger().toString(true);
             options = List.of(new ExtendedErrorCodeOption(ede.infoCode(), text));
         }
-        int rcode = answer.getRcode();
-        byte[] wire = Responses.encode(answer, query, options);
-        metrics.query(query.transport(), rcode);
-        reply.accept(wire);
+        send(query, answer, options, reply);
     }
 
     private void send(ClientQuery query, Message answer, Consumer<byte[]> reply) {
+        send(query, answer, List.of(), reply);
+    }
+
+    private void send(ClientQuery query, Message answer, List<EDNSOption> options, Consumer<byte[]> reply) {
         int rcode = answer.getRcode();
-        byte[] wire = Responses.encode(answer, query, List.of());
+        byte[] wire = Responses.encode(answer, query, options);
         metrics.query(query.transport(), rcode);
         reply.accept(wire);
     }

@@ -119,7 +119,7 @@ public final class DnsTestClient {
         return message;
     }
 
-    /** Whether no UDP answer to {@code query} arrives within {@code timeoutMillis}. */
+    /** Returns whether no UDP answer to {@code query} arrives within {@code timeoutMillis}. */
     public boolean udpGetsNoAnswer(Message query, int timeoutMillis) throws IOException {
         try {
             udpRaw(query.toWire(), timeoutMillis);
