@@ -245,6 +245,13 @@ public interface RpzgateConfig {
         @WithDefault("true")
         boolean nsipEnable();
 
+        /**
+         * Client networks this zone applies to, comma-separated CIDRs such as
+         * {@code 10.0.0.0/8,2001:db8::/32}; a query from any other client skips the zone as if it
+         * were not configured. Every client when unset.
+         */
+        Optional<List<String>> clientCidrs();
+
         /** Extended DNS Error on rewritten answers: {@code none}, {@code blocked}, {@code censored} or {@code filtered}. */
         @WithDefault("none")
         String ede();

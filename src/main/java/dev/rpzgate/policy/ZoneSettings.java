@@ -16,10 +16,11 @@ import java.util.Objects;
  * @param nsdnameEnable whether NSDNAME rules of this zone are evaluated (each costs upstream queries)
  * @param nsipEnable    whether NSIP rules of this zone are evaluated (each costs upstream queries)
  * @param ede           the Extended DNS Error added to rewritten answers for clients that sent EDNS
+ * @param clientCidrs   the client networks the zone applies to; {@link ClientCidrs#ANY} for every client
  */
 public record ZoneSettings(Duration maxPolicyTtl, PolicyOverride override, boolean addSoa, boolean log,
                            boolean breakDnssec, boolean recursiveOnly, boolean nsdnameEnable, boolean nsipEnable,
-                           ExtendedError ede) {
+                           ExtendedError ede, ClientCidrs clientCidrs) {
 
     /** BIND 9's default {@code max-policy-ttl}. */
     public static final Duration DEFAULT_MAX_POLICY_TTL = Duration.ofSeconds(5);
@@ -28,9 +29,18 @@ public record ZoneSettings(Duration maxPolicyTtl, PolicyOverride override, boole
         Objects.requireNonNull(maxPolicyTtl, "maxPolicyTtl");
         Objects.requireNonNull(override, "override");
         Objects.requireNonNull(ede, "ede");
+        Objects.requireNonNull(clientCidrs, "clientCidrs");
         if (maxPolicyTtl.isNegative()) {
             throw new IllegalArgumentException("maxPolicyTtl must not be negative: " + maxPolicyTtl);
         }
+    }
+
+    /** Settings of a zone that applies to every client. */
+    public ZoneSettings(Duration maxPolicyTtl, PolicyOverride override, boolean addSoa, boolean log,
+                        boolean breakDnssec, boolean recursiveOnly, boolean nsdnameEnable, boolean nsipEnable,
+                        ExtendedError ede) {
+        this(maxPolicyTtl, override, addSoa, log, breakDnssec, recursiveOnly, nsdnameEnable, nsipEnable, ede,
+                ClientCidrs.ANY);
     }
 
     /** Settings with BIND's defaults and the given {@code max-policy-ttl}. */

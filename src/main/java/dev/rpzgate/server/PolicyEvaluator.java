@@ -7,6 +7,7 @@ import dev.rpzgate.policy.PolicyAction;
 import dev.rpzgate.policy.PolicyRule;
 import dev.rpzgate.policy.PolicySet;
 import dev.rpzgate.policy.PolicyZone;
+import dev.rpzgate.policy.ZoneSettings;
 import dev.rpzgate.upstream.NameServerFinder.NameServers;
 import dev.rpzgate.wire.ClientQuery;
 import org.xbill.DNS.Message;
@@ -174,8 +175,13 @@ final class PolicyEvaluator {
         return new PolicyDecision(zone, rule, action, name, chain);
     }
 
+    /** Whether the zone does not apply to this query: RD is clear under {@code recursive-only}, or the client is outside the zone's {@code client-cidrs}. */
     private static boolean skips(PolicyZone zone, ClientQuery query) {
-        return zone.settings().recursiveOnly() && !query.recursionDesired();
+        ZoneSettings settings = zone.settings();
+        if (settings.recursiveOnly() && !query.recursionDesired()) {
+            return true;
+        }
+        return !settings.clientCidrs().isAny() && !settings.clientCidrs().contains(query.client().getAddress());
     }
 
     private static boolean needsNames(PolicyZone zone) {

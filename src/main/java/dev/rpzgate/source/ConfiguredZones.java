@@ -1,6 +1,7 @@
 package dev.rpzgate.source;
 
 import dev.rpzgate.config.RpzgateConfig;
+import dev.rpzgate.policy.ClientCidrs;
 import dev.rpzgate.policy.ExtendedError;
 import dev.rpzgate.policy.PolicyAction;
 import dev.rpzgate.policy.PolicyOverride;
@@ -77,7 +78,13 @@ public final class ConfiguredZones {
                 new ZoneSource.File(file.path()), ZoneFormat.RPZ, false, PolicyAction.NXDOMAIN, settings);
     }
 
-    private static ZoneSpec zone(RpzgateConfig.Zone zone, RpzgateConfig.Policy config, String setting) {
+    /**
+     * Reads one zone, with {@code setting} naming it in errors; the operator reads PolicyZone
+     * resources through this too.
+     *
+     * @throws IllegalArgumentException naming the setting when a value is invalid
+     */
+    public static ZoneSpec zone(RpzgateConfig.Zone zone, RpzgateConfig.Policy config, String setting) {
         ZoneSettings settings = settings(zone, config, setting);
         ZoneSource source = source(zone, settings, setting);
         ZoneFormat format;
@@ -271,7 +278,13 @@ public final class ConfiguredZones {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(setting + ".ede: " + e.getMessage(), e);
         }
+        ClientCidrs clientCidrs;
+        try {
+            clientCidrs = ClientCidrs.parse(zone.clientCidrs().orElse(List.of()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(setting + ".client-cidrs: " + e.getMessage(), e);
+        }
         return new ZoneSettings(zone.maxPolicyTtl().orElse(config.maxPolicyTtl()), override, zone.addSoa(), zone.log(),
-                zone.breakDnssec(), zone.recursiveOnly(), zone.nsdnameEnable(), zone.nsipEnable(), ede);
+                zone.breakDnssec(), zone.recursiveOnly(), zone.nsdnameEnable(), zone.nsipEnable(), ede, clientCidrs);
     }
 }

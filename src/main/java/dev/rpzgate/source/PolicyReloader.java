@@ -35,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Loads every configured policy zone, keeps each one current and puts the zones in force in
@@ -84,6 +85,10 @@ public class PolicyReloader {
     MeterRegistry registry;
 
     private final List<ZoneState> zones = new ArrayList<>();
+    /** Zones added at run time, in {@link RuntimeZoneKey} order; guarded by {@code this}. */
+    private final List<ZoneState> runtimeZones = new ArrayList<>();
+    private volatile Consumer<String> runtimeZoneListener = id -> { };
+    private volatile boolean started;
     private ScheduledExecutorService loader;
     private ZoneFileWatcher watcher;
     private HttpZoneFetcher fetcher;
@@ -114,6 +119,14 @@ public class PolicyReloader {
         long savedSerial = -1;
         /** An update that the removal guard holds back until it is confirmed, or null. */
         volatile HeldUpdate held;
+        /** Identity and place of a zone added at run time; null for a configured zone. */
+        RuntimeZoneKey runtimeKey;
+        /** Resource generation this state loads; 0 for a configured zone. */
+        long generation;
+        /** Resource generation of {@link #zone}; it lags {@link #generation} until the new source loads. */
+        volatile long enforcedGeneration;
+        /** Set when the zone was replaced or removed at run time, so its downloads stop. */
+        volatile boolean retired;
 
         ZoneState(ZoneSpec spec, ZoneLoadMetrics metrics) {
             this.spec = spec;
@@ -188,6 +201,7 @@ public class PolicyReloader {
         }
         startDownloads();
         startTransfers();
+        started = true;
     }
 
     /**
@@ -225,6 +239,7 @@ public class PolicyReloader {
                 transfer.close();
             }
         }
+        closeRuntimeZones();
     }
 
     private static ZoneStatus status(ZoneState state) {
@@ -343,7 +358,7 @@ public class PolicyReloader {
 
     /** Downloads a URL zone, then schedules the next download. Runs on the loader thread. */
     private void download(ZoneState state) {
-        if (stopped) {
+        if (stopped || state.retired) {
             return;
         }
         ZoneSource.Url url = (ZoneSource.Url) state.spec.source();
@@ -407,7 +422,7 @@ public class PolicyReloader {
     }
 
     private void scheduleDownload(ZoneState state, Duration delay) {
-        if (!stopped) {
+        if (!stopped && !state.retired) {
             loader.schedule(() -> guarded(() -> download(state)), delay.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
@@ -436,8 +451,10 @@ public class PolicyReloader {
         }
         state.held = null;
         state.zone = loaded.zone();
+        state.enforcedGeneration = state.generation;
         state.lastError = null;
         publish();
+        runtimeZoneChanged(state);
         state.metrics.loaded();
         dnsMetrics.registerSkippedReasons(loaded.zone(), store);
         logLoaded(state, old, loaded, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), from,
@@ -501,16 +518,27 @@ public class PolicyReloader {
     private record HeldUpdate(LoadedZone loaded, long startNanos, String from, boolean confirmed) {
     }
 
-    /** Swaps in a new set of every zone loaded so far, in configured order. */
+    /**
+     * Swaps in a new set of every zone loaded so far: the configured zones in configured order,
+     * then the zones added at run time in {@link RuntimeZoneKey} order. Only the configured zones
+     * decide whether the set is complete, because a zone added at run time must not turn a
+     * resolver that enforces its policy into one that answers SERVFAIL while it loads.
+     */
     private synchronized void publish() {
-        List<PolicyZone> loaded = new ArrayList<>(zones.size());
+        List<PolicyZone> loaded = new ArrayList<>(zones.size() + runtimeZones.size());
         for (ZoneState state : zones) {
             if (state.zone != null) {
                 loaded.add(state.zone);
             }
         }
+        int configuredLoaded = loaded.size();
+        for (ZoneState state : runtimeZones) {
+            if (state.zone != null) {
+                loaded.add(state.zone);
+            }
+        }
         PolicySet set = new PolicySet(loaded);
-        if (loaded.size() < zones.size()) {
+        if (configuredLoaded < zones.size()) {
             store.replaceIncomplete(set);
             return;
         }
@@ -529,6 +557,7 @@ public class PolicyReloader {
         String next = state.spec.source() instanceof ZoneSource.Url
                 ? "retrying in " + text(retryDelay(state))
                 : "rpzgate loads the file again when it changes";
+        runtimeZoneChanged(state);
         PolicyZone inForce = state.zone;
         if (inForce != null) {
             LOG.errorf("zone %s: %s; serial %d stays in force, %s", state.name(), message, inForce.serial(), next);
@@ -653,6 +682,7 @@ public class PolicyReloader {
             // The source has logged the failure with every primary's error and the next retry.
             state.lastError = status.lastError();
             state.metrics.failed();
+            runtimeZoneChanged(state);
         }
     }
 
@@ -721,5 +751,223 @@ public class PolicyReloader {
 
     private static long nowSeconds() {
         return System.currentTimeMillis() / 1000;
+    }
+
+    // Zones added at run time, from PolicyZone resources.
+
+    /**
+     * State of a zone added at run time, for the operator's status and replica reports.
+     *
+     * @param key identity and place of the zone
+     * @param generation resource generation of the source being loaded
+     * @param enforcedGeneration resource generation of the zone in force, 0 when none is
+     * @param inForce the zone in force, or null before its first load
+     * @param lastError message of the last failed load of {@code generation}, or null
+     * @param lastSuccessSeconds last load or HTTP 304 from the source, in seconds since the epoch, or 0
+     */
+    public record RuntimeZoneStatus(RuntimeZoneKey key, long generation, long enforcedGeneration, PolicyZone inForce,
+                                    String lastError, long lastSuccessSeconds) {}
+
+    /** Sets the callback that gets the id ({@code namespace/name}) of a runtime zone after each load or failed load. */
+    public void setRuntimeZoneListener(Consumer<String> listener) {
+        runtimeZoneListener = listener;
+    }
+
+    /**
+     * Puts a zone from a {@code PolicyZone} resource in force, or replaces the zone with the same
+     * id. A zone written inline is parsed now on the calling thread, and if it fails nothing
+     * changes. A URL or transferred zone loads in the background, and until its first load the
+     * previous version of the zone, if any, stays in force. A spec equal to the one in force only
+     * moves the zone to its new place.
+     *
+     * @param generation the resource's {@code metadata.generation}
+     * @throws ZoneLoadException naming the line when inline text cannot be parsed
+     * @throws IllegalArgumentException when another zone already has the zone's name
+     * @throws IllegalStateException before {@link #start()}
+     */
+    public void putRuntimeZone(RuntimeZoneKey key, long generation, ZoneSpec spec) throws ZoneLoadException {
+        if (!started) {
+            throw new IllegalStateException("policy zones cannot be added before the configured zones are loaded");
+        }
+        ZoneState old = runtimeState(key.id());
+        checkNameFree(key.id(), spec);
+        if (old != null && old.spec.equals(spec)) {
+            synchronized (this) {
+                boolean current = old.enforcedGeneration == old.generation;
+                old.runtimeKey = key;
+                old.generation = generation;
+                if (current) {
+                    old.enforcedGeneration = generation;
+                }
+                sortRuntimeZones();
+                publish();
+            }
+            runtimeZoneChanged(old);
+            return;
+        }
+
+        ZoneState state = new ZoneState(spec, new ZoneLoadMetrics(registry, spec.zoneName()));
+        state.runtimeKey = key;
+        state.generation = generation;
+        LoadedZone parsed = null;
+        long start = System.nanoTime();
+        if (spec.source() instanceof ZoneSource.Inline inline) {
+            parsed = ZoneParser.parse(spec, inline);
+        } else if (old != null) {
+            state.zone = old.zone;
+            state.enforcedGeneration = old.enforcedGeneration;
+        }
+        dnsMetrics.registerZone(spec.zoneName(), store);
+        synchronized (this) {
+            if (old != null) {
+                runtimeZones.remove(old);
+                retire(old);
+            }
+            runtimeZones.add(state);
+            sortRuntimeZones();
+            if (parsed == null) {
+                publish();
+            }
+        }
+        if (parsed != null) {
+            install(state, parsed, start, " (" + key.id() + " generation " + generation + ")");
+            state.metrics.succeeded(nowSeconds());
+            return;
+        }
+        if (spec.source() instanceof ZoneSource.Url url) {
+            if (state.zone == null) {
+                loadLocalCopy(state, url, start);
+            }
+            if (fetcher == null) {
+                synchronized (this) {
+                    if (fetcher == null) {
+                        fetcher = new HttpZoneFetcher(vertx);
+                    }
+                }
+            }
+            submit(() -> download(state));
+        } else if (spec.source() instanceof ZoneSource.Transfer transfer) {
+            if (state.zone == null) {
+                loadTransferCopy(state, transfer, start);
+            }
+            ZoneTransferSource source = new ZoneTransferSource(transfer.config(), new TransferListener(state));
+            state.transfer = source;
+            rebuildNotifyDispatcher();
+            source.start(state.savedCopy);
+            state.savedCopy = null;
+        } else {
+            throw new IllegalArgumentException(spec.setting() + ": only inline, URL and transfer sources can be added "
+                    + "at run time");
+        }
+        runtimeZoneChanged(state);
+    }
+
+    /** Takes the runtime zone {@code id} ({@code namespace/name}) out of force. Returns whether it was there. */
+    public boolean removeRuntimeZone(String id) {
+        ZoneState state;
+        synchronized (this) {
+            state = runtimeState(id);
+            if (state == null) {
+                return false;
+            }
+            runtimeZones.remove(state);
+            retire(state);
+            publish();
+        }
+        if (state.transfer != null) {
+            rebuildNotifyDispatcher();
+        }
+        LOG.infof("zone %s: removed with %s; its rules are no longer enforced", state.name(), id);
+        return true;
+    }
+
+    /** Returns the state of the runtime zone {@code id} ({@code namespace/name}), if it is in force or loading. */
+    public Optional<RuntimeZoneStatus> runtimeStatus(String id) {
+        ZoneState state = runtimeState(id);
+        return state == null ? Optional.empty() : Optional.of(runtimeStatus(state));
+    }
+
+    /** Returns the state of every runtime zone, in precedence order. */
+    public synchronized List<RuntimeZoneStatus> runtimeStatuses() {
+        return runtimeZones.stream().map(PolicyReloader::runtimeStatus).toList();
+    }
+
+    private static RuntimeZoneStatus runtimeStatus(ZoneState state) {
+        return new RuntimeZoneStatus(state.runtimeKey, state.generation, state.enforcedGeneration, state.zone,
+                state.lastError, state.metrics.lastSuccessSeconds());
+    }
+
+    private synchronized ZoneState runtimeState(String id) {
+        for (ZoneState state : runtimeZones) {
+            if (state.runtimeKey.id().equals(id)) {
+                return state;
+            }
+        }
+        return null;
+    }
+
+    /** Rejects a zone name that a configured zone or another runtime zone uses, because the policy tells zones apart by name. */
+    private synchronized void checkNameFree(String id, ZoneSpec spec) {
+        for (ZoneState other : zones) {
+            if (other.spec.origin().equals(spec.origin())) {
+                throw new IllegalArgumentException("zone name " + spec.zoneName() + " is already used by "
+                        + other.spec.setting() + " in the configuration; set spec.origin to another name");
+            }
+        }
+        for (ZoneState other : runtimeZones) {
+            if (other.runtimeKey.id().equals(id)) {
+                continue;
+            }
+            PolicyZone inForce = other.zone;
+            if (other.spec.origin().equals(spec.origin()) || inForce != null && inForce.name().equals(spec.origin())) {
+                throw new IllegalArgumentException("zone name " + spec.zoneName() + " is already used by PolicyZone "
+                        + other.runtimeKey.id() + "; set spec.origin to another name");
+            }
+        }
+    }
+
+    private void sortRuntimeZones() {
+        runtimeZones.sort((a, b) -> a.runtimeKey.compareTo(b.runtimeKey));
+    }
+
+    /** Stops the sources of a runtime zone that was replaced or removed. */
+    private static void retire(ZoneState state) {
+        state.retired = true;
+        ZoneTransferSource transfer = state.transfer;
+        if (transfer != null) {
+            transfer.close();
+        }
+    }
+
+    private synchronized void closeRuntimeZones() {
+        runtimeZones.forEach(PolicyReloader::retire);
+    }
+
+    /** Builds the NOTIFY dispatcher over the transfer sources of configured and runtime zones. */
+    private synchronized void rebuildNotifyDispatcher() {
+        List<ZoneTransferSource> sources = new ArrayList<>();
+        for (ZoneState state : zones) {
+            if (state.transfer != null) {
+                sources.add(state.transfer);
+            }
+        }
+        for (ZoneState state : runtimeZones) {
+            if (state.transfer != null) {
+                sources.add(state.transfer);
+            }
+        }
+        notifyDispatcher = sources.isEmpty() ? null : new NotifyDispatcher(sources);
+    }
+
+    private void runtimeZoneChanged(ZoneState state) {
+        if (state.runtimeKey == null || state.retired) {
+            return;
+        }
+        try {
+            runtimeZoneListener.accept(state.runtimeKey.id());
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "zone %s: the listener of %s failed; the zone stays in force", state.name(),
+                    state.runtimeKey.id());
+        }
     }
 }

@@ -36,6 +36,7 @@ final class TestConfig {
         private Duration timeout = Duration.ofSeconds(30);
         private MemorySize maxSize = new MemorySize(BigInteger.valueOf(256L * 1024 * 1024));
         private Optional<String> origin = Optional.empty();
+        private Optional<List<String>> clientCidrs = Optional.empty();
 
         static Zone empty() {
             return new Zone();
@@ -59,6 +60,10 @@ final class TestConfig {
 
         Zone withUrl(String value) {
             return with(zone -> zone.url = Optional.of(value));
+        }
+
+        Zone withClientCidrs(String... values) {
+            return with(zone -> zone.clientCidrs = Optional.of(List.of(values)));
         }
 
         Zone withRules(String value) {
@@ -278,6 +283,11 @@ final class TestConfig {
         @Override
         public String ede() {
             return "none";
+        }
+
+        @Override
+        public Optional<List<String>> clientCidrs() {
+            return clientCidrs;
         }
 
         @Override

@@ -1,0 +1,115 @@
+package dev.rpzgate.operator;
+
+import dev.rpzgate.config.RpzgateConfig;
+import dev.rpzgate.server.NotifyRouting;
+import dev.rpzgate.source.PolicyReloader;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import jakarta.interceptor.Interceptor;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Starts the PolicyZone operator when rpzgate runs where a Kubernetes API server is reachable,
+ * after the configured zones are loaded. {@code rpzgate.operator.enabled} turns it on or off;
+ * unset, it is on inside a pod (a service account token and {@code KUBERNETES_SERVICE_HOST}) and
+ * when {@code quarkus.kubernetes-client.api-server-url} or {@code KUBECONFIG} names an API server,
+ * and off otherwise, so a resolver outside Kubernetes works from its configuration alone.
+ */
+@ApplicationScoped
+public class OperatorBootstrap {
+
+    private static final Logger LOG = Logger.getLogger(OperatorBootstrap.class);
+    private static final Path SERVICE_ACCOUNT_TOKEN = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token");
+
+    @ConfigProperty(name = "quarkus.kubernetes-client.api-server-url")
+    Optional<String> apiServerUrl;
+
+    @Inject
+    RpzgateConfig config;
+
+    @Inject
+    OperatorConfig operatorConfig;
+
+    @Inject
+    PolicyReloader reloader;
+
+    @Inject
+    NotifyRouting notifyRouting;
+
+    @Inject
+    Instance<KubernetesClient> client;
+
+    @Inject
+    Instance<Operator> operator;
+
+    private volatile PolicyZoneController controller;
+
+    /** Runs after the DNS server's start-up observer, which loads the configured zones. */
+    void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 600) StartupEvent event) {
+        if (!shouldStart()) {
+            LOG.info("PolicyZone operator is off: no Kubernetes API server is configured "
+                    + "(set rpzgate.operator.enabled=true to force it on); zones come from the configuration only");
+            return;
+        }
+        KubernetesClient kubernetes = client.get();
+        String namespace = env("POD_NAMESPACE").orElseGet(() -> Optional.ofNullable(kubernetes.getNamespace())
+                .orElse("default"));
+        String pod = env("POD_NAME").orElseGet(OperatorBootstrap::hostname);
+        controller = new PolicyZoneController(reloader, kubernetes, config.policy(), namespace, pod,
+                () -> notifyRouting.replace(reloader.notifyDispatcher()));
+        controller.start();
+        operator.get().start();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        PolicyZoneController running = controller;
+        if (running != null) {
+            running.stop();
+        }
+    }
+
+    /** Returns this replica's controller; PolicyZone events arrive only after it is set. */
+    PolicyZoneController controller() {
+        PolicyZoneController running = controller;
+        if (running == null) {
+            throw new IllegalStateException("the PolicyZone operator has not started");
+        }
+        return running;
+    }
+
+    private boolean shouldStart() {
+        Optional<Boolean> enabled = operatorConfig.enabled();
+        if (enabled.isPresent()) {
+            return enabled.get();
+        }
+        boolean inPod = env("KUBERNETES_SERVICE_HOST").isPresent() && Files.isReadable(SERVICE_ACCOUNT_TOKEN);
+        return inPod || apiServerUrl.isPresent() || env("KUBECONFIG").isPresent();
+    }
+
+    private static Optional<String> env(String name) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.strip());
+    }
+
+    private static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "rpzgate";
+        }
+    }
+}

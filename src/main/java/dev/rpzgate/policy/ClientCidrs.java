@@ -1,0 +1,205 @@
+package dev.rpzgate.policy;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The client networks a policy zone applies to, the {@code client-cidrs} zone setting. An empty
+ * set, {@link #ANY}, applies the zone to every client.
+ *
+ * <p>The query path calls {@link #contains} once per zone that has networks. The networks are kept
+ * as plain numbers in arrays and scanned linearly rather than in a prefix tree, because a zone
+ * lists a handful of networks, and a scan of a few array entries takes no lock and allocates only
+ * the address bytes. An IPv4-mapped IPv6 client ({@code ::ffff:a.b.c.d}), as a dual-stack socket
+ * reports it, is matched as the IPv4 address.
+ */
+public final class ClientCidrs {
+
+    /** No networks: the zone applies to every client. */
+    public static final ClientCidrs ANY = new ClientCidrs(List.of(), new int[0], new int[0], new long[0],
+            new long[0], new long[0], new long[0]);
+
+    private final List<String> text;
+    private final int[] ipv4Networks;
+    private final int[] ipv4Masks;
+    private final long[] ipv6NetworksHigh;
+    private final long[] ipv6NetworksLow;
+    private final long[] ipv6MasksHigh;
+    private final long[] ipv6MasksLow;
+
+    private ClientCidrs(List<String> text, int[] ipv4Networks, int[] ipv4Masks, long[] ipv6NetworksHigh,
+                        long[] ipv6NetworksLow, long[] ipv6MasksHigh, long[] ipv6MasksLow) {
+        this.text = text;
+        this.ipv4Networks = ipv4Networks;
+        this.ipv4Masks = ipv4Masks;
+        this.ipv6NetworksHigh = ipv6NetworksHigh;
+        this.ipv6NetworksLow = ipv6NetworksLow;
+        this.ipv6MasksHigh = ipv6MasksHigh;
+        this.ipv6MasksLow = ipv6MasksLow;
+    }
+
+    /**
+     * Parses networks written as {@code 10.0.0.0/8}, {@code 2001:db8::/32} or a bare address
+     * (a /32 or /128). An empty list gives {@link #ANY}.
+     *
+     * @throws IllegalArgumentException naming the invalid entry, or an entry with bits set below
+     *     its prefix, such as {@code 10.1.2.3/8}
+     */
+    public static ClientCidrs parse(List<String> cidrs) {
+        if (cidrs.isEmpty()) {
+            return ANY;
+        }
+        List<int[]> ipv4 = new ArrayList<>();
+        List<long[]> ipv6 = new ArrayList<>();
+        List<String> text = new ArrayList<>();
+        for (String entry : cidrs) {
+            String cidr = entry.strip();
+            int slash = cidr.indexOf('/');
+            String host = slash < 0 ? cidr : cidr.substring(0, slash);
+            byte[] bytes = addressBytes(host, entry);
+            int maxBits = bytes.length * 8;
+            int bits = maxBits;
+            if (slash >= 0) {
+                try {
+                    bits = Integer.parseInt(cidr.substring(slash + 1));
+                } catch (NumberFormatException e) {
+                    bits = -1;
+                }
+                if (bits < 0 || bits > maxBits) {
+                    throw new IllegalArgumentException("invalid CIDR '" + entry + "': prefix length must be 0 to "
+                            + maxBits);
+                }
+            }
+            if (bytes.length == 4) {
+                int address = readInt(bytes, 0);
+                int mask = bits == 0 ? 0 : -1 << (32 - bits);
+                checkHostBits((address & ~mask) != 0, entry);
+                ipv4.add(new int[] {address, mask});
+            } else {
+                long high = readLong(bytes, 0);
+                long low = readLong(bytes, 8);
+                long maskHigh = bits == 0 ? 0 : bits >= 64 ? -1L : -1L << (64 - bits);
+                long maskLow = bits <= 64 ? 0 : bits == 128 ? -1L : -1L << (128 - bits);
+                checkHostBits((high & ~maskHigh) != 0 || (low & ~maskLow) != 0, entry);
+                ipv6.add(new long[] {high, low, maskHigh, maskLow});
+            }
+            text.add(cidr);
+        }
+        return new ClientCidrs(List.copyOf(text),
+                ipv4.stream().mapToInt(pair -> pair[0]).toArray(),
+                ipv4.stream().mapToInt(pair -> pair[1]).toArray(),
+                ipv6.stream().mapToLong(quad -> quad[0]).toArray(),
+                ipv6.stream().mapToLong(quad -> quad[1]).toArray(),
+                ipv6.stream().mapToLong(quad -> quad[2]).toArray(),
+                ipv6.stream().mapToLong(quad -> quad[3]).toArray());
+    }
+
+    /** Parses an address literal without ever resolving a name: IPv4 by hand, IPv6 by the JDK, which treats text with a colon as a literal only. */
+    private static byte[] addressBytes(String host, String entry) {
+        if (host.indexOf(':') >= 0) {
+            try {
+                return InetAddress.getByName(host).getAddress();
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("invalid CIDR '" + entry + "': not an IP address", e);
+            }
+        }
+        String[] octets = host.split("\\.", -1);
+        if (octets.length != 4) {
+            throw new IllegalArgumentException("invalid CIDR '" + entry + "': not an IP address");
+        }
+        byte[] bytes = new byte[4];
+        for (int i = 0; i < 4; i++) {
+            String octet = octets[i];
+            if (octet.isEmpty() || octet.length() > 3 || !octet.chars().allMatch(Character::isDigit)
+                    || Integer.parseInt(octet) > 255) {
+                throw new IllegalArgumentException("invalid CIDR '" + entry + "': not an IP address");
+            }
+            bytes[i] = (byte) Integer.parseInt(octet);
+        }
+        return bytes;
+    }
+
+    private static void checkHostBits(boolean set, String entry) {
+        if (set) {
+            throw new IllegalArgumentException("invalid CIDR '" + entry + "': bits are set after the prefix length; "
+                    + "write the network address");
+        }
+    }
+
+    /** Whether this set lists no networks, so the zone applies to every client. */
+    public boolean isAny() {
+        return text.isEmpty();
+    }
+
+    /** Whether {@code client} lies in one of the networks; always true for {@link #ANY}. */
+    public boolean contains(InetAddress client) {
+        if (text.isEmpty()) {
+            return true;
+        }
+        Objects.requireNonNull(client, "client");
+        byte[] bytes = client.getAddress();
+        if (bytes.length == 4 || isIpv4Mapped(bytes)) {
+            int address = readInt(bytes, bytes.length - 4);
+            for (int i = 0; i < ipv4Networks.length; i++) {
+                if ((address & ipv4Masks[i]) == ipv4Networks[i]) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        long high = readLong(bytes, 0);
+        long low = readLong(bytes, 8);
+        for (int i = 0; i < ipv6NetworksHigh.length; i++) {
+            if ((high & ipv6MasksHigh[i]) == ipv6NetworksHigh[i] && (low & ipv6MasksLow[i]) == ipv6NetworksLow[i]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Returns the networks as written, for logs and status. */
+    public List<String> networks() {
+        return text;
+    }
+
+    private static boolean isIpv4Mapped(byte[] bytes) {
+        if (bytes.length != 16) {
+            return false;
+        }
+        for (int i = 0; i < 10; i++) {
+            if (bytes[i] != 0) {
+                return false;
+            }
+        }
+        return bytes[10] == (byte) 0xff && bytes[11] == (byte) 0xff;
+    }
+
+    private static int readInt(byte[] bytes, int offset) {
+        return (bytes[offset] & 0xff) << 24
+                | (bytes[offset + 1] & 0xff) << 16
+                | (bytes[offset + 2] & 0xff) << 8
+                | bytes[offset + 3] & 0xff;
+    }
+
+    private static long readLong(byte[] bytes, int offset) {
+        return (long) readInt(bytes, offset) << 32 | readInt(bytes, offset + 4) & 0xffffffffL;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof ClientCidrs cidrs && cidrs.text.equals(text);
+    }
+
+    @Override
+    public int hashCode() {
+        return text.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return isAny() ? "any" : String.join(",", text);
+    }
+}

@@ -1,0 +1,248 @@
+package dev.rpzgate.operator;
+
+import dev.rpzgate.server.DnsServer;
+import dev.rpzgate.testing.DnsTestClient;
+import dev.rpzgate.testing.UpstreamResource;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.kubernetes.client.KubernetesTestServer;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import jakarta.inject.Inject;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Type;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static dev.rpzgate.testing.DnsTestClient.query;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Runs rpzgate against a Fabric8 mock API server in CRUD mode and checks that PolicyZones change
+ * the live DNS answers and that their status says so.
+ */
+@QuarkusTest
+@TestProfile(PolicyZoneOperatorTest.Operator.class)
+@WithKubernetesTestServer(crud = true)
+@QuarkusTestResource(value = UpstreamResource.class, restrictToAnnotatedClass = true)
+class PolicyZoneOperatorTest {
+
+    /** The operator on, against the mock server, with the CRD posted at start-up. */
+    public static class Operator implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of(
+                    "rpzgate.operator.enabled", "true",
+                    "quarkus.operator-sdk.crd.apply", "true",
+                    "rpzgate.policy.cache-dir", "target/policyzone-operator-cache");
+        }
+    }
+
+    static final String NAMESPACE = "test";
+
+    @KubernetesTestServer
+    KubernetesServer mockServer;
+
+    @Inject
+    KubernetesClient client;
+
+    @Inject
+    DnsServer server;
+
+    private DnsTestClient dns;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        dns = new DnsTestClient(server.port());
+        Awaitility.setDefaultTimeout(Duration.ofSeconds(20));
+        Awaitility.setDefaultPollInterval(Duration.ofMillis(50));
+    }
+
+    @AfterEach
+    void tearDown() {
+        zones().delete();
+        Awaitility.await().until(() -> zones().list().getItems().isEmpty());
+    }
+
+    private io.fabric8.kubernetes.client.dsl.MixedOperation<PolicyZone, io.fabric8.kubernetes.api.model.KubernetesResourceList<PolicyZone>, io.fabric8.kubernetes.client.dsl.Resource<PolicyZone>> zonesOperation() {
+        return client.resources(PolicyZone.class);
+    }
+
+    private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<PolicyZone, io.fabric8.kubernetes.api.model.KubernetesResourceList<PolicyZone>, io.fabric8.kubernetes.client.dsl.Resource<PolicyZone>> zones() {
+        return zonesOperation().inNamespace(NAMESPACE);
+    }
+
+    private static PolicyZone inline(String name, String rules) {
+        PolicyZone zone = new PolicyZone();
+        zone.getMetadata().setName(name);
+        zone.getMetadata().setNamespace(NAMESPACE);
+        PolicyZoneSpec spec = new PolicyZoneSpec();
+        spec.source = new PolicyZoneSource();
+        spec.source.rules = rules;
+        zone.setSpec(spec);
+        return zone;
+    }
+
+    private int rcode(String name) throws IOException {
+        return dns.udp(query(name, Type.A)).getRcode();
+    }
+
+    private PolicyZone fetch(String name) {
+        return zones().withName(name).get();
+    }
+
+    private static Condition condition(PolicyZone zone, String type) {
+        if (zone == null || zone.getStatus() == null) {
+            return null;
+        }
+        return zone.getStatus().conditions.stream().filter(c -> c.getType().equals(type)).findFirst().orElse(null);
+    }
+
+    private static boolean ready(PolicyZone zone, long generation) {
+        Condition ready = condition(zone, "Ready");
+        return ready != null && "True".equals(ready.getStatus()) && zone.getStatus().observedGeneration == generation;
+    }
+
+    @Test
+    void createUpdateDeleteChangesAnswers() throws Exception {
+        assertThat(rcode("blocked.test.")).isEqualTo(Rcode.NOERROR);
+
+        zones().resource(inline("blocks", "blocked.test CNAME .\n")).create();
+
+        Awaitility.await().until(() -> rcode("blocked.test.") == Rcode.NXDOMAIN);
+        Awaitility.await().until(() -> ready(fetch("blocks"), 1));
+        PolicyZone created = fetch("blocks");
+        assertThat(created.getStatus().rules).isEqualTo(1);
+        assertThat(created.getStatus().serial).isNotNull();
+        assertThat(created.getStatus().zone).isEqualTo("blocks.test");
+        assertThat(created.getStatus().observedGeneration).isEqualTo(1L);
+        assertThat(condition(created, "Degraded").getStatus()).isEqualTo("False");
+        Awaitility.await().until(() -> "1/1".equals(fetch("blocks").getStatus().replicas));
+
+        PolicyZone update = fetch("blocks");
+        update.getSpec().source.rules = "$TTL 60\n@ SOA localhost. h.localhost. 7 1 1 1 1\nother.test CNAME .\n"
+                + "blocked.test CNAME rpz-passthru.\n";
+        zones().resource(update).update();
+
+        Awaitility.await().until(() -> rcode("other.test.") == Rcode.NXDOMAIN);
+        assertThat(rcode("blocked.test.")).as("now PASSTHRU").isEqualTo(Rcode.NOERROR);
+        long generation = fetch("blocks").getMetadata().getGeneration();
+        Awaitility.await().until(() -> ready(fetch("blocks"), generation));
+        assertThat(fetch("blocks").getStatus().serial).isEqualTo(7L);
+        assertThat(fetch("blocks").getStatus().rules).isEqualTo(2);
+
+        zones().withName("blocks").delete();
+
+        Awaitility.await().until(() -> rcode("other.test.") == Rcode.NOERROR);
+    }
+
+    @Test
+    void invalidRulesKeepPreviousPolicy() throws Exception {
+        zones().resource(inline("strict", "bad.test CNAME .\n")).create();
+        Awaitility.await().until(() -> ready(fetch("strict"), 1));
+
+        PolicyZone broken = fetch("strict");
+        broken.getSpec().source.rules = "bad.test CNAME .\nworse.test IN BOGUS x\n";
+        zones().resource(broken).update();
+
+        long generation = fetch("strict").getMetadata().getGeneration();
+        Awaitility.await().until(() -> {
+            Condition degraded = condition(fetch("strict"), "Degraded");
+            return degraded != null && "True".equals(degraded.getStatus())
+                    && fetch("strict").getStatus().observedGeneration == generation;
+        });
+        PolicyZone status = fetch("strict");
+        assertThat(condition(status, "Ready").getStatus()).isEqualTo("False");
+        assertThat(condition(status, "Ready").getReason()).isEqualTo("InvalidRules");
+        assertThat(condition(status, "Degraded").getMessage()).contains("spec.source.rules", "line 2");
+        assertThat(status.getStatus().rules).as("generation 1 stays in force").isEqualTo(1);
+        assertThat(rcode("bad.test.")).isEqualTo(Rcode.NXDOMAIN);
+        assertThat(rcode("worse.test.")).isEqualTo(Rcode.NOERROR);
+        Awaitility.await().until(() -> client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
+                .anyMatch(event -> "InvalidRules".equals(event.getReason())
+                        && "strict".equals(event.getInvolvedObject().getName())));
+        Event event = client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
+                .filter(e -> "InvalidRules".equals(e.getReason())).findFirst().orElseThrow();
+        assertThat(event.getMessage()).contains("line 2");
+        assertThat(event.getType()).isEqualTo("Warning");
+    }
+
+    @Test
+    void configMapSourceReloadsOnChange() throws Exception {
+        PolicyZone zone = inline("from-map", null);
+        zone.getSpec().source.rules = null;
+        zone.getSpec().source.configMapRef = new PolicyZoneSource.ConfigMapKeyRef();
+        zone.getSpec().source.configMapRef.name = "lists";
+        zone.getSpec().source.configMapRef.key = "domains.txt";
+        zone.getSpec().format = PolicyZoneSpec.Format.DOMAINS;
+        zones().resource(zone).create();
+
+        Awaitility.await().until(() -> condition(fetch("from-map"), "Degraded") != null
+                && "ConfigMapNotFound".equals(condition(fetch("from-map"), "Degraded").getReason()));
+        assertThat(condition(fetch("from-map"), "Degraded").getMessage())
+                .contains("spec.source.configMapRef", "test/lists");
+
+        client.configMaps().inNamespace(NAMESPACE).resource(new ConfigMapBuilder()
+                .withNewMetadata().withName("lists").withNamespace(NAMESPACE).endMetadata()
+                .addToData("domains.txt", "listed.test\n").build()).create();
+        Awaitility.await().until(() -> rcode("listed.test.") == Rcode.NXDOMAIN);
+        Awaitility.await().until(() -> ready(fetch("from-map"), 1));
+
+        client.configMaps().inNamespace(NAMESPACE).withName("lists").edit(map -> {
+            map.getData().put("domains.txt", "relisted.test\n");
+            return map;
+        });
+        Awaitility.await().until(() -> rcode("relisted.test.") == Rcode.NXDOMAIN);
+        assertThat(rcode("listed.test.")).isEqualTo(Rcode.NOERROR);
+        client.configMaps().inNamespace(NAMESPACE).withName("lists").delete();
+    }
+
+    @Test
+    void clientCidrsAndDryRunLimitEnforcement() throws Exception {
+        PolicyZone limited = inline("lab-only", "lab.test CNAME .\n");
+        limited.getSpec().clientCIDRs = List.of("127.0.0.2/32");
+        zones().resource(limited).create();
+        PolicyZone dryRun = inline("trial", "trial.test CNAME .\n");
+        dryRun.getSpec().dryRun = true;
+        zones().resource(dryRun).create();
+
+        Awaitility.await().until(() -> dns.udpFrom(InetAddress.getByName("127.0.0.2"), query("lab.test.", Type.A))
+                .getRcode() == Rcode.NXDOMAIN);
+        assertThat(rcode("lab.test.")).as("from 127.0.0.1, outside the CIDRs").isEqualTo(Rcode.NOERROR);
+        Awaitility.await().until(() -> ready(fetch("trial"), 1));
+        Message trial = dns.udp(query("trial.test.", Type.A));
+        assertThat(trial.getRcode()).as("dry run forwards").isEqualTo(Rcode.NOERROR);
+    }
+
+    @Test
+    void replicaReportsItsLease() {
+        zones().resource(inline("reported", "r.test CNAME .\n")).create();
+
+        Awaitility.await().until(() -> {
+            List<Lease> leases = client.leases().inNamespace(NAMESPACE)
+                    .withLabels(ReplicaLeases.LABELS).list().getItems();
+            return leases.size() == 1 && leases.get(0).getMetadata().getAnnotations()
+                    .get(ReplicaLeases.ENFORCED_ANNOTATION).contains("\"test/reported\":1");
+        });
+        Lease lease = client.leases().inNamespace(NAMESPACE).withLabels(ReplicaLeases.LABELS).list().getItems().get(0);
+        assertThat(lease.getMetadata().getName()).startsWith("rpzgate-replica-");
+        assertThat(client.leases().inNamespace(NAMESPACE).withName(PolicyZoneController.LEADER_LEASE).get())
+                .isNotNull();
+    }
+}
