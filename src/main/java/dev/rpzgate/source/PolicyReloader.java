@@ -561,6 +561,10 @@ public class PolicyReloader {
         PolicyZone inForce = state.zone;
         if (inForce != null) {
             LOG.errorf("zone %s: %s; serial %d stays in force, %s", state.name(), message, inForce.serial(), next);
+        } else if (state.runtimeKey != null) {
+            // A zone added at run time does not hold back the others, so queries get the rest of the policy.
+            LOG.errorf("zone %s: %s; PolicyZone %s is not enforced until a load succeeds, %s", state.name(), message,
+                    state.runtimeKey.id(), next);
         } else {
             LOG.errorf("zone %s: %s; no copy is in force, so %s; %s", state.name(), message, meanwhile(), next);
         }
