@@ -16,6 +16,8 @@ import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
 import jakarta.inject.Inject;
+import dev.rpzgate.config.RpzgateConfig;
+import org.xbill.DNS.Name;
 import io.vertx.core.Vertx;
 import dev.rpzgate.testing.FeedServer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -72,6 +74,12 @@ class PolicyZoneOperatorTest {
 
     @Inject
     Vertx vertx;
+
+    @Inject
+    OperatorBootstrap bootstrap;
+
+    @Inject
+    RpzgateConfig config;
 
     private DnsTestClient dns;
 
@@ -301,12 +309,42 @@ class PolicyZoneOperatorTest {
     }
 
     @Test
+    void twoReplicasEnforceAndOneWritesStatus() throws Exception {
+        PolicyZoneController first = bootstrap.controller();
+        try (SecondReplica second = new SecondReplica(client, config, vertx, NAMESPACE, "second-replica")) {
+            zones().resource(inline("shared", "shared.test CNAME .\n")).create();
+
+            Awaitility.await().until(() -> rcode("shared.test.") == Rcode.NXDOMAIN);
+            Awaitility.await().until(() -> second.store.current()
+                    .matchQname(Name.fromString("shared.test.")) != null);
+            Awaitility.await().until(() -> "2/2".equals(fetch("shared").getStatus() == null ? null
+                    : fetch("shared").getStatus().replicas));
+            assertThat(first.leader() ^ second.controller.leader()).as("exactly one replica writes status").isTrue();
+            String holder = client.leases().inNamespace(NAMESPACE).withName(PolicyZoneController.LEADER_LEASE).get()
+                    .getSpec().getHolderIdentity();
+            assertThat(holder).isEqualTo(first.leader() ? podName() : "second-replica");
+
+            zones().withName("shared").delete();
+
+            Awaitility.await().until(() -> second.store.current().matchQname(Name.fromString("shared.test.")) == null);
+            Awaitility.await().until(() -> rcode("shared.test.") == Rcode.NOERROR);
+        }
+    }
+
+    /** Returns this replica's pod name as the application worked it out (the host name, outside a pod). */
+    private static String podName() throws IOException {
+        String env = System.getenv("POD_NAME");
+        return env != null ? env : InetAddress.getLocalHost().getHostName();
+    }
+
+    @Test
     void replicaReportsItsLease() {
         zones().resource(inline("reported", "r.test CNAME .\n")).create();
 
         Awaitility.await().until(() -> {
             List<Lease> leases = client.leases().inNamespace(NAMESPACE)
-                    .withLabels(ReplicaLeases.LABELS).list().getItems();
+                    .withLabels(ReplicaLeases.LABELS).list().getItems().stream()
+                    .filter(lease -> !lease.getMetadata().getName().endsWith("second-replica")).toList();
             return leases.size() == 1 && leases.get(0).getMetadata().getAnnotations()
                     .get(ReplicaLeases.ENFORCED_ANNOTATION).contains("\"test/reported\":1");
         });
