@@ -77,6 +77,18 @@ class ConfiguredZonesTest {
     }
 
     @Test
+    void clientCidrsBecomeZoneSetting() throws Exception {
+        ZoneSpec spec = read(TestConfig.Zone.file("/srv/lab.zone").withClientCidrs("10.0.0.0/8", "2001:db8::/32"))
+                .get(0);
+
+        assertThat(spec.settings().clientCidrs().networks()).containsExactly("10.0.0.0/8", "2001:db8::/32");
+        assertThat(spec.settings().clientCidrs().contains(java.net.InetAddress.getByName("10.9.9.9"))).isTrue();
+        assertThat(read(TestConfig.Zone.file("/srv/all.zone")).get(0).settings().clientCidrs().isAny()).isTrue();
+        assertRejected("rpzgate.policy.zones[0].client-cidrs: invalid CIDR '10.0.0.0/40': prefix length must be 0 to 32",
+                TestConfig.Zone.file("/srv/lab.zone").withClientCidrs("10.0.0.0/40"));
+    }
+
+    @Test
     void validationErrorsNameTheSetting() {
         TestConfig.Zone good = TestConfig.Zone.file("/srv/good.rpz");
 
