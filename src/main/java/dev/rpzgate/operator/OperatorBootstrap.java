@@ -57,10 +57,13 @@ public class OperatorBootstrap {
     Instance<Operator> operator;
 
     private volatile PolicyZoneController controller;
+    private volatile boolean enabledHere;
+    private volatile boolean operatorStarted;
 
     /** Runs after the DNS server's start-up observer, which loads the configured zones. */
     void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 600) StartupEvent event) {
-        if (!shouldStart()) {
+        enabledHere = shouldStart();
+        if (!enabledHere) {
             LOG.info("PolicyZone operator is off: no Kubernetes API server is configured "
                     + "(set rpzgate.operator.enabled=true to force it on); zones come from the configuration only");
             return;
@@ -72,7 +75,24 @@ public class OperatorBootstrap {
         controller = new PolicyZoneController(reloader, kubernetes, config.policy(), namespace, pod,
                 () -> notifyRouting.replace(reloader.notifyDispatcher()));
         controller.start();
+        // Returns once the informers have listed what exists, and their first events are queued.
         operator.get().start();
+        operatorStarted = true;
+    }
+
+    /** Returns whether the operator runs, or is about to run, in this process. */
+    boolean enabled() {
+        return enabledHere || shouldStart();
+    }
+
+    /** Returns whether the Java Operator SDK has started its controllers. */
+    boolean operatorStarted() {
+        return operatorStarted;
+    }
+
+    /** Returns this replica's controller, or null before it starts. */
+    PolicyZoneController running() {
+        return controller;
     }
 
     void onStop(@Observes ShutdownEvent event) {

@@ -139,6 +139,15 @@ public final class PolicyZoneController {
         leases.delete();
     }
 
+    /**
+     * Returns whether this replica has applied, or found invalid, this version of the PolicyZone,
+     * so that a replica is not reported ready before it enforces the PolicyZones that exist.
+     */
+    boolean applied(PolicyZone resource) {
+        PolicyZone seen = resources.get(resource.id());
+        return seen != null && Objects.equals(seen.getMetadata().getGeneration(), resource.getMetadata().getGeneration());
+    }
+
     /** Returns whether this replica writes status and events now. */
     public boolean leader() {
         return leader;

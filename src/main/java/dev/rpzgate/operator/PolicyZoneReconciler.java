@@ -13,6 +13,8 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 
 import java.util.List;
 import java.util.Set;
@@ -30,12 +32,14 @@ import java.util.stream.Collectors;
  * job, but the Quarkus extension (7.7.3) does not pass that setting on to the controller.
  */
 @ControllerConfiguration(name = PolicyZoneReconciler.NAME)
+@Singleton
 public class PolicyZoneReconciler implements Reconciler<PolicyZone> {
 
     /** Controller name, as in {@code quarkus.operator-sdk.controllers.policyzone.namespaces}. */
     public static final String NAME = "policyzone";
 
     private final ControllerSupplier controller;
+    private volatile IndexerResourceCache<PolicyZone> primaryCache;
     private InformerEventSource<ConfigMap, PolicyZone> configMaps;
     private InformerEventSource<Secret, PolicyZone> secrets;
 
@@ -57,6 +61,7 @@ public class PolicyZoneReconciler implements Reconciler<PolicyZone> {
 
     @Override
     public List<EventSource<?, PolicyZone>> prepareEventSources(EventSourceContext<PolicyZone> context) {
+        primaryCache = context.getPrimaryCache();
         configMaps = new InformerEventSource<>(InformerEventSourceConfiguration.from(ConfigMap.class, PolicyZone.class)
                 .withName("configmaps")
                 .withSecondaryToPrimaryMapper(configMap -> referrers(context, configMap,
@@ -104,6 +109,12 @@ public class PolicyZoneReconciler implements Reconciler<PolicyZone> {
                         && refersTo.test(zone.getSpec(), name))
                 .map(ResourceID::fromResource)
                 .collect(Collectors.toSet());
+    }
+
+    /** Returns the PolicyZones in the controller's informer cache, none before the operator starts. */
+    List<PolicyZone> cachedZones() {
+        IndexerResourceCache<PolicyZone> cache = primaryCache;
+        return cache == null ? List.of() : cache.list().toList();
     }
 
     @Override

@@ -38,7 +38,9 @@ import java.util.List;
 import java.util.Map;
 
 import static dev.rpzgate.testing.DnsTestClient.query;
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 
 /**
  * Runs rpzgate against a Fabric8 mock API server in CRUD mode and checks that PolicyZones change
@@ -349,6 +351,8 @@ class PolicyZoneOperatorTest {
                     .get(ReplicaLeases.ENFORCED_ANNOTATION).contains("\"test/reported\":1");
         });
         Lease lease = client.leases().inNamespace(NAMESPACE).withLabels(ReplicaLeases.LABELS).list().getItems().get(0);
+        given().get("/q/health/ready").then().statusCode(200)
+                .body(containsString("\"rpzgate-policyzones\""), containsString("\"operator\": \"running\""));
         assertThat(lease.getMetadata().getName()).startsWith("rpzgate-replica-");
         assertThat(client.leases().inNamespace(NAMESPACE).withName(PolicyZoneController.LEADER_LEASE).get())
                 .isNotNull();
