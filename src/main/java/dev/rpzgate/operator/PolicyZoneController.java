@@ -245,8 +245,10 @@ public final class PolicyZoneController {
     private void refreshAll() {
         reportReplica();
         if (leader) {
+            // One list of the replica Leases serves every PolicyZone of this round.
+            List<ReplicaLeases.Report> replicas = leases.live(Instant.now());
             for (String id : List.copyOf(resources.keySet())) {
-                writeStatus(id);
+                writeStatus(id, replicas);
             }
         }
     }
@@ -263,11 +265,17 @@ public final class PolicyZoneController {
 
     /** Writes the status of PolicyZone {@code id} when this replica is the leader and the status changed. */
     private void writeStatus(String id) {
+        if (leader && resources.containsKey(id)) {
+            writeStatus(id, leases.live(Instant.now()));
+        }
+    }
+
+    private void writeStatus(String id, List<ReplicaLeases.Report> replicas) {
         PolicyZone resource = resources.get(id);
         if (!leader || resource == null) {
             return;
         }
-        PolicyZoneStatus next = status(resource, leases.live(Instant.now()));
+        PolicyZoneStatus next = status(resource, replicas);
         PolicyZoneStatus old = resource.getStatus();
         keepTransitionTimes(old, next);
         if (next.equals(old)) {

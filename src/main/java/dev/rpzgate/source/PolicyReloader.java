@@ -797,6 +797,7 @@ public class PolicyReloader {
         checkNameFree(key.id(), spec);
         if (old != null && old.spec.equals(spec)) {
             synchronized (this) {
+                checkNameFree(key.id(), spec);
                 boolean current = old.enforcedGeneration == old.generation;
                 old.runtimeKey = key;
                 old.generation = generation;
@@ -823,6 +824,10 @@ public class PolicyReloader {
         }
         dnsMetrics.registerZone(spec.zoneName(), store);
         synchronized (this) {
+            // Checked again under the lock, because another PolicyZone may have taken the name
+            // while this one was parsed, and two zones of one name would make every publish fail.
+            checkNameFree(key.id(), spec);
+            old = runtimeState(key.id());
             if (old != null) {
                 runtimeZones.remove(old);
                 retire(old);
