@@ -5,6 +5,7 @@ import dev.rpzgate.testing.DnsTestClient;
 import dev.rpzgate.testing.UpstreamResource;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -229,6 +230,40 @@ class PolicyZoneOperatorTest {
         Awaitility.await().until(() -> rcode("relisted.test.") == Rcode.NXDOMAIN);
         assertThat(rcode("listed.test.")).isEqualTo(Rcode.NOERROR);
         client.configMaps().inNamespace(NAMESPACE).withName("lists").delete();
+    }
+
+    @Test
+    void secretChangeReloadsTransferZone() {
+        PolicyZone zone = inline("xfr", null);
+        zone.getSpec().source.rules = null;
+        zone.getSpec().origin = "xfr.example";
+        zone.getSpec().source.transfer = new PolicyZoneSource.TransferSource();
+        zone.getSpec().source.transfer.primaries = List.of("127.0.0.1:9");
+        zone.getSpec().source.transfer.tsigKeyName = "xfr-key";
+        zone.getSpec().source.transfer.tsigSecretRef = new PolicyZoneSource.SecretKeyRef();
+        zone.getSpec().source.transfer.tsigSecretRef.name = "xfr-tsig";
+        zones().resource(zone).create();
+
+        Awaitility.await().until(() -> condition(fetch("xfr"), "Degraded") != null
+                && "SecretNotFound".equals(condition(fetch("xfr"), "Degraded").getReason()));
+        assertThat(condition(fetch("xfr"), "Degraded").getMessage())
+                .contains("spec.source.transfer.tsigSecretRef", "test/xfr-tsig");
+
+        client.secrets().inNamespace(NAMESPACE).resource(new SecretBuilder()
+                .withNewMetadata().withName("xfr-tsig").withNamespace(NAMESPACE).endMetadata()
+                .addToStringData("secret", "not base64!").build()).create();
+        Awaitility.await().until(() -> "InvalidSpec".equals(condition(fetch("xfr"), "Degraded").getReason()));
+        assertThat(condition(fetch("xfr"), "Degraded").getMessage()).startsWith("spec.source.transfer.tsigSecretRef:");
+        assertThat(condition(fetch("xfr"), "Degraded").getMessage()).doesNotContain("not base64!");
+
+        client.secrets().inNamespace(NAMESPACE).withName("xfr-tsig").edit(secret -> {
+            secret.setStringData(Map.of("secret", java.util.Base64.getEncoder().encodeToString(new byte[32])));
+            secret.setData(null);
+            return secret;
+        });
+        Awaitility.await().until(() -> "Loading".equals(condition(fetch("xfr"), "Ready").getReason())
+                || "LoadFailed".equals(condition(fetch("xfr"), "Ready").getReason()));
+        client.secrets().inNamespace(NAMESPACE).withName("xfr-tsig").delete();
     }
 
     @Test
