@@ -75,8 +75,16 @@ public class OperatorBootstrap {
         controller = new PolicyZoneController(reloader, kubernetes, config.policy(), namespace, pod,
                 () -> notifyRouting.replace(reloader.notifyDispatcher()));
         controller.start();
-        // Returns once the informers have listed what exists, and their first events are queued.
-        operator.get().start();
+        try {
+            // Returns once the informers have listed what exists, and their first events are queued.
+            operator.get().start();
+        } catch (RuntimeException e) {
+            LOG.errorf("rpzgate cannot start the PolicyZone operator against %s: %s; check that the PolicyZone CRD "
+                    + "is installed (k8s/crd/) and that the service account has the Role of k8s/rbac.yaml, or set "
+                    + "rpzgate.operator.enabled=false", kubernetes.getMasterUrl(), e.getMessage());
+            controller.stop();
+            throw e;
+        }
         operatorStarted = true;
     }
 

@@ -45,7 +45,7 @@ import static org.hamcrest.Matchers.containsString;
 
 /**
  * Runs rpzgate against a Fabric8 mock API server in CRUD mode and checks that PolicyZones change
- * the live DNS answers and that their status says so.
+ * the live DNS answers and that their status reports the change.
  */
 @QuarkusTest
 @TestProfile(PolicyZoneOperatorTest.Operator.class)
@@ -317,8 +317,8 @@ class PolicyZoneOperatorTest {
             Awaitility.await().until(() -> ready(fetch("blocklist"), 1) && ready(fetch("urlhaus"), 1)
                     && ready(fetch("candidate"), 1));
             assertThat(rcode("suspicious.example.")).as("dry run").isEqualTo(Rcode.NOERROR);
-            // The transfer example's primaries are a closed loopback port here, so it keeps
-            // waiting for its first transfer; what matters is that its spec and Secret are valid.
+            // The transfer example's primaries are a closed loopback port here, so the zone never
+            // loads. The test checks that its spec and Secret are valid.
             Awaitility.await().until(() -> condition(fetch("provider-feed"), "Ready") != null);
             assertThat(condition(fetch("provider-feed"), "Ready").getReason()).isIn("Loading", "LoadFailed");
         } finally {
