@@ -55,6 +55,7 @@ public final class PolicyZoneController {
     /** Name of the Lease that elects the replica that writes status and events. */
     public static final String LEADER_LEASE = "rpzgate-leader";
     private static final int REPORTED_SKIPPED_RECORDS = 5;
+    private static final Duration DELETED_UID_RETENTION = Duration.ofMinutes(10);
     private static final DateTimeFormatter RFC3339 = DateTimeFormatter.ISO_INSTANT;
 
     private final PolicyReloader reloader;
@@ -208,8 +209,11 @@ public final class PolicyZoneController {
         if (seen != null && !Objects.equals(seen.getMetadata().getUid(), deleted.getMetadata().getUid())) {
             return;
         }
-        if (deleted.getMetadata().getUid() != null) {
-            deletedUids.add(deleted.getMetadata().getUid());
+        String uid = deleted.getMetadata().getUid();
+        if (uid != null) {
+            deletedUids.add(uid);
+            // A reconcile already running when the deletion arrives ends well within this time.
+            writer.schedule(() -> deletedUids.remove(uid), DELETED_UID_RETENTION.toMinutes(), TimeUnit.MINUTES);
         }
         resources.remove(id);
         failures.remove(id);
