@@ -64,7 +64,16 @@ at install time, with the name of the value.
 {{- end }}
 {{- $policy := dict "fail-mode" .Values.policy.failMode "max-policy-ttl" .Values.policy.maxPolicyTtl "cache-dir" "/var/cache/rpzgate" }}
 {{- if .Values.policy.zones }}
-{{- $_ := set $policy "zones" .Values.policy.zones }}
+{{- $zones := list }}
+{{- range $zone := .Values.policy.zones }}
+{{- $copy := deepCopy $zone }}
+{{- /* Helm reads numbers as floats, and toYaml would write 2000000 as 2e+06. */}}
+{{- if hasKey $copy "transfer-max-records" }}
+{{- $_ := set $copy "transfer-max-records" (int64 (get $copy "transfer-max-records")) }}
+{{- end }}
+{{- $zones = append $zones $copy }}
+{{- end }}
+{{- $_ := set $policy "zones" $zones }}
 {{- end }}
 {{- $rpzgate := dict "listen" (printf "0.0.0.0:%d" (int .Values.dnsPort)) "upstreams" .Values.upstreams "upstream" (dict "timeout" .Values.upstream.timeout) "policy" $policy }}
 {{- $quarkus := dict "http" (dict "host" "0.0.0.0" "port" (int .Values.managementPort)) }}
