@@ -124,7 +124,7 @@ class HelmChartTemplateTest {
             mounts.put((String) map(mount).get("name"), map(mount).get("mountPath"));
         }
         assertThat(mounts).containsExactly(
-                Map.entry("config", "/etc/rpzgate"),
+                Map.entry("config", "/work/config"),
                 Map.entry("cache", "/var/cache/rpzgate"),
                 Map.entry("tmp", "/tmp"));
 
@@ -152,11 +152,18 @@ class HelmChartTemplateTest {
     }
 
     @Test
-    void environmentNamesPodAndConfig() {
+    void configFileInWorkingDirectory() {
+        // Quarkus reads config/application.yaml relative to the working directory.
+        assertThat(container(defaults).get("workingDir")).isEqualTo("/work");
+        assertThat(container(defaults).get("volumeMounts")).asList()
+                .contains(Map.of("name", "config", "mountPath", "/work/config", "readOnly", true));
+    }
+
+    @Test
+    void environmentNamesPodAndNamespaces() {
         assertThat(env(defaults)).containsExactly(
                 Map.entry("POD_NAME", Map.of("fieldRef", Map.of("fieldPath", "metadata.name"))),
                 Map.entry("POD_NAMESPACE", Map.of("fieldRef", Map.of("fieldPath", "metadata.namespace"))),
-                Map.entry("QUARKUS_CONFIG_LOCATIONS", "/etc/rpzgate/application.yaml"),
                 Map.entry("QUARKUS_OPERATOR_SDK_CONTROLLERS_POLICYZONE_NAMESPACES", NAMESPACE));
     }
 
