@@ -289,13 +289,9 @@ class HelmChartTemplateTest {
         assertThat(at(metrics, "spec", "ports", 0, "port")).isEqualTo(9000);
         // The ServiceMonitor must select the metrics Service and not the DNS Service.
         Map<String, Object> selector = map(at(monitor, "spec", "selector", "matchLabels"));
-        assertThat(map(at(metrics, "metadata", "labels"))).containsAllEntriesOf(stringMap(selector));
+        assertThat(map(at(metrics, "metadata", "labels"))).containsAllEntriesOf(selector);
         assertThat(map(at(custom.get("Service", FULLNAME), "metadata", "labels")))
                 .doesNotContainKey("app.kubernetes.io/component");
-    }
-
-    private static Map<String, Object> stringMap(Map<String, Object> map) {
-        return new LinkedHashMap<>(map);
     }
 
     @Test

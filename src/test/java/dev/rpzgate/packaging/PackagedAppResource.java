@@ -39,7 +39,7 @@ public class PackagedAppResource implements QuarkusTestResourceLifecycleManager 
             upstream.answerAnyName("192.0.2.1", "2001:db8::1", 300);
             dnsPort = freePort();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the test upstream for the packaged rpzgate", e);
+            throw new UncheckedIOException("failed to start the test upstream for the packaged rpzgate", e);
         }
         return Map.of("quarkus.config.locations", renderApplicationYaml().toUri().toString());
     }
@@ -72,14 +72,14 @@ public class PackagedAppResource implements QuarkusTestResourceLifecycleManager 
             String yaml = (String) RenderedChart.at(chart.get("ConfigMap", "dns-rpzgate"), "data", "application.yaml");
             return Files.writeString(directory.resolve("application.yaml"), yaml);
         } catch (Exception e) {
-            throw new IllegalStateException("cannot render application.yaml from the Helm chart", e);
+            throw new IllegalStateException("failed to render application.yaml from the Helm chart", e);
         }
     }
 
     /**
      * Returns a port that is free on 127.0.0.1 for both UDP and TCP. The launched process binds it
-     * a moment later, because it cannot report a port it picked itself before the test needs it;
-     * another process taking the port in between would fail the start, not give a wrong result.
+     * a moment later, because it cannot report a port it picked itself before the test needs it.
+     * Another process that takes the port in between makes the start fail, not the test pass.
      */
     private static int freePort() throws IOException {
         InetAddress loopback = InetAddress.getLoopbackAddress();
