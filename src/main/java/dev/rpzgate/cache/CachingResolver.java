@@ -142,6 +142,9 @@ public final class CachingResolver {
         if (error != null || fetched.rcode() == Rcode.SERVFAIL) {
             CachedAnswer entry = cache.get(key);
             ResolvedAnswer stale = entry == null ? null : staleAnswer(entry, now);
+            if (stale != null && stale.stale()) {
+                entry.markRefreshFailed(now);
+            }
             if (stale != null || error != null) {
                 return stale;
             }
@@ -153,9 +156,9 @@ public final class CachingResolver {
     }
 
     /**
-     * Returns {@code entry} as a stale answer and notes the failure that called for it, or null when
-     * serve-stale is off or the entry expired more than {@code max-staleness} ago. An entry that a
-     * refresh from another query made fresh again is returned as a fresh answer.
+     * Returns {@code entry} as a stale answer, or null when serve-stale is off or the entry expired
+     * more than {@code max-staleness} ago. An entry that a refresh from another query made fresh
+     * again is returned as a fresh answer.
      */
     private ResolvedAnswer staleAnswer(CachedAnswer entry, long now) {
         CacheSettings settings = cache.settings();
@@ -165,7 +168,6 @@ public final class CachingResolver {
         if (!settings.serveStale() || now - entry.expiresAtMillis() >= settings.maxStaleness().toMillis()) {
             return null;
         }
-        entry.markRefreshFailed(now);
         cache.listener().staleAnswer();
         return new ResolvedAnswer(entry.toStaleMessage(settings.staleAnswerTtl().toSeconds()), true);
     }
