@@ -8,8 +8,10 @@ import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -59,10 +61,10 @@ public final class CachingResolver {
             return Future.succeededFuture(new ResolvedAnswer(entry.toMessage(now), false));
         }
 
-        cache.listener().miss();
         if (!recursionDesired) {
-            return Future.succeededFuture(new ResolvedAnswer(emptyAnswer(question), false));
+            return Future.succeededFuture(new ResolvedAnswer(cacheOnlyAnswer(key, question, now), false));
         }
+        cache.listener().miss();
         if (entry != null && entry.refreshFailedWithin(now, cache.settings().failureRecheck().toMillis())) {
             ResolvedAnswer stale = staleAnswer(entry, now);
             if (stale != null) {
@@ -172,11 +174,38 @@ public final class CachingResolver {
         return new ResolvedAnswer(entry.toStaleMessage(settings.staleAnswerTtl().toSeconds()), true);
     }
 
-    /** Builds the answer to an RD=0 query that the cache cannot answer: NOERROR with no records. */
-    private static Message emptyAnswer(Record question) {
+    /**
+     * Answers an RD=0 query without a fresh entry of its own. A query without DO is answered from a
+     * fresh entry fetched with DO, stripped of its DNSSEC records and the AD flag, because BIND's
+     * cache answers it from such records too. Otherwise the answer is NOERROR with no records.
+     */
+    private Message cacheOnlyAnswer(CacheKey key, Record question, long now) {
+        if (!key.dnssecOk()) {
+            CacheKey signedKey = new CacheKey(key.name(), key.type(), key.dclass(), true, key.checkingDisabled());
+            CachedAnswer signed = cache.get(signedKey);
+            if (signed != null && signed.isFresh(now)) {
+                cache.listener().hit();
+                return withoutDnssecRecords(signed.toMessage(now));
+            }
+        }
+        cache.listener().miss();
         Message answer = new Message();
         answer.getHeader().setFlag(Flags.QR);
         answer.addRecord(question, Section.QUESTION);
+        return answer;
+    }
+
+    /** Removes what only a client that set DO may get (RFC 4035 section 3.2.1). */
+    private static Message withoutDnssecRecords(Message answer) {
+        answer.getHeader().unsetFlag(Flags.AD);
+        for (int section : new int[] {Section.ANSWER, Section.AUTHORITY, Section.ADDITIONAL}) {
+            for (Record record : new ArrayList<>(answer.getSection(section))) {
+                int type = record.getType();
+                if (type == Type.RRSIG || type == Type.NSEC || type == Type.NSEC3) {
+                    answer.removeRecord(record, section);
+                }
+            }
+        }
         return answer;
     }
 

@@ -290,6 +290,31 @@ class CachingResolverTest {
     }
 
     @Test
+    void recursionNotDesiredUsesSignedEntryWithoutSignatures() throws Exception {
+        upstream = q -> {
+            Message signed = answer(q, "www.example. 300 IN A 192.0.2.1",
+                    "www.example. 300 IN RRSIG A 13 2 300 20270101000000 20260101000000 12345 example. "
+                            + "dGVzdHNpZ25hdHVyZQ==");
+            signed.getHeader().setFlag(org.xbill.DNS.Flags.AD);
+            return Future.succeededFuture(signed);
+        };
+        AnswerCache cache = cache(AnswerCacheTest.settings());
+        Context loop = vertx.getOrCreateContext();
+        CachingResolver resolver = resolver(cache, loop);
+        CompletableFuture<ResolvedAnswer> signed = new CompletableFuture<>();
+        loop.runOnContext(ignored -> resolver.resolve(WWW, true, false, true)
+                .onSuccess(signed::complete).onFailure(signed::completeExceptionally));
+        assertThat(ttls(signed.get(5, TimeUnit.SECONDS).message(), Section.ANSWER))
+                .containsExactly("www.example. 300 A", "www.example. 300 RRSIG");
+
+        ResolvedAnswer plain = resolve(resolver, loop, WWW, false);
+
+        assertThat(ttls(plain.message(), Section.ANSWER)).containsExactly("www.example. 300 A");
+        assertThat(plain.message().getHeader().getFlag(org.xbill.DNS.Flags.AD)).isFalse();
+        assertThat(upstreamQueries.get()).isEqualTo(1);
+    }
+
+    @Test
     void disabledCacheAsksEveryTime() throws Exception {
         CacheSettings base = AnswerCacheTest.settings();
         AnswerCache cache = cache(new CacheSettings(false, base.maxSizeBytes(), base.minTtl(), base.maxTtl(),
