@@ -38,12 +38,12 @@ public record CacheSettings(boolean enabled, long maxSizeBytes, Duration minTtl,
         }
     }
 
-    /** Whether a popular entry is refreshed in the background shortly before it expires. */
+    /** Returns whether a popular entry is refreshed in the background shortly before it expires. */
     public boolean prefetch() {
         return prefetchMinHits > 0;
     }
 
-    /** Whether expired entries answer when the upstream fails (RFC 8767). */
+    /** Returns whether expired entries answer when the upstream fails (RFC 8767). */
     public boolean serveStale() {
         return !maxStaleness.isZero();
     }

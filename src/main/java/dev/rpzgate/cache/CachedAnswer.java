@@ -105,7 +105,7 @@ public final class CachedAnswer {
         return new CachedAnswer(bytes, offsets, nowMillis, lifetime * 1000, negative);
     }
 
-    /** Whether the answer section holds a record of {@code type}, the end of any CNAME chain included. */
+    /** Returns whether the answer section holds a record of {@code type}, the end of any CNAME chain included. */
     private static boolean answersType(Message answer, int type) {
         if (type == Type.ANY) {
             return !answer.getSection(Section.ANSWER).isEmpty();
@@ -127,7 +127,7 @@ public final class CachedAnswer {
         return null;
     }
 
-    /** Whether the record whose TTL field is at {@code ttlOffset} is an SOA: its type sits 4 bytes before. */
+    /** Returns whether the record whose TTL field is at {@code ttlOffset} is an SOA, reading the type 4 bytes before. */
     private static boolean isSoaAt(byte[] bytes, int ttlOffset) {
         int type = ((bytes[ttlOffset - 4] & 0xFF) << 8) | (bytes[ttlOffset - 3] & 0xFF);
         return type == Type.SOA;

@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Drives {@link CachingResolver} on real Vert.x event loops against an upstream stand-in that
- * counts questions and answers as each test says.
+ * counts questions and answers as each test sets.
  */
 class CachingResolverTest {
 
@@ -106,7 +106,7 @@ class CachingResolverTest {
     }
 
     @Test
-    void identicalMissesOnTwoLoopsShareOneUpstreamQuery() throws Exception {
+    void missesOnFourLoopsShareOneQuery() throws Exception {
         Promise<Message> slow = Promise.promise();
         upstream = q -> slow.future();
         AnswerCache cache = cache(AnswerCacheTest.settings());

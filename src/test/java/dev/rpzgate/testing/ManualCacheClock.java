@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Cache clock that moves only when a test says so. A test profile enables it with
+ * Cache clock that moves only when a test advances it. A test profile enables it with
  * {@code getEnabledAlternatives()}, and it then replaces the system clock of the answer cache.
  */
 @Alternative
