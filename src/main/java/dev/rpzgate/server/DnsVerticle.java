@@ -88,6 +88,8 @@ final class DnsVerticle extends AbstractVerticle {
     @Override
     public void start(Promise<Void> started) {
         resolver = new UpstreamResolver(vertx, settings.upstreams(), settings.upstreamTimeout(), metrics);
+        // Name-server lookups for NSDNAME and NSIP rules bypass the answer cache, because the finder
+        // keeps its own per-loop cache of the server sets that it derives from several answers.
         NameServerFinder nameServers = new NameServerFinder(resolver, System::currentTimeMillis,
                 metrics.nameServerLookups());
         CachingResolver cachingResolver = new CachingResolver(answerCache, resolver::resolve, context);

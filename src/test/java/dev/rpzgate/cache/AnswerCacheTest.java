@@ -71,7 +71,8 @@ class AnswerCacheTest {
         cache.store(key("www.example.", Type.A), answer(question,
                 "www.example. 300 IN CNAME host.example.",
                 "host.example. 120 IN A 192.0.2.1",
-                "auth example. 600 IN NS ns.example."));
+                "auth example. 600 IN NS ns.example.",
+                "add ns.example. 900 IN A 192.0.2.53"));
 
         clock.advance(Duration.ofMillis(10_500));
         CachedAnswer entry = cache.get(key("www.example.", Type.A));
@@ -79,6 +80,7 @@ class AnswerCacheTest {
 
         assertThat(ttls(served, Section.ANSWER)).containsExactly("www.example. 290 CNAME", "host.example. 110 A");
         assertThat(ttls(served, Section.AUTHORITY)).containsExactly("example. 590 NS");
+        assertThat(ttls(served, Section.ADDITIONAL)).containsExactly("ns.example. 890 A", ". 32768 OPT");
         assertThat(entry.isFresh(clock.millis())).isTrue();
     }
 

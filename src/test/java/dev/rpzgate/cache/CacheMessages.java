@@ -25,7 +25,10 @@ final class CacheMessages {
         return Record.newRecord(Name.fromConstantString(name), type, DClass.IN);
     }
 
-    /** Builds an upstream answer: records whose line starts with "auth " go to the authority section. */
+    /**
+     * Builds an upstream answer with an OPT record that has DO set. Records whose line starts with
+     * "auth " go to the authority section, with "add " to the additional section.
+     */
     static Message answer(Record question, int rcode, String... records) {
         Message answer = new Message();
         answer.getHeader().setFlag(Flags.QR);
@@ -35,6 +38,8 @@ final class CacheMessages {
         for (String line : records) {
             if (line.startsWith("auth ")) {
                 answer.addRecord(parse(line.substring(5)), Section.AUTHORITY);
+            } else if (line.startsWith("add ")) {
+                answer.addRecord(parse(line.substring(4)), Section.ADDITIONAL);
             } else {
                 answer.addRecord(parse(line), Section.ANSWER);
             }
