@@ -122,7 +122,16 @@ public final class CachingResolver {
             cache.listener().coalesced();
             return running;
         }
-        upstream.resolve(question, key.dnssecOk(), key.checkingDisabled()).onComplete(done -> {
+        Future<Message> asked;
+        try {
+            asked = upstream.resolve(question, key.dnssecOk(), key.checkingDisabled());
+        } catch (RuntimeException e) {
+            // Left in the map, a query that never completes would hold every later miss of this key.
+            cache.releaseInFlight(key, mine);
+            mine.completeExceptionally(e);
+            return mine;
+        }
+        asked.onComplete(done -> {
             if (done.succeeded()) {
                 AnswerCache.Fetched fetched = cache.store(key, done.result());
                 cache.releaseInFlight(key, mine);

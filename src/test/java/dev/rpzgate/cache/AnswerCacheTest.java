@@ -18,6 +18,7 @@ import static dev.rpzgate.cache.CacheMessages.answer;
 import static dev.rpzgate.cache.CacheMessages.question;
 import static dev.rpzgate.cache.CacheMessages.ttls;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class AnswerCacheTest {
 
@@ -255,6 +256,17 @@ class AnswerCacheTest {
         cache.cleanUp();
         assertThat(cache.size()).isZero();
         assertThat(expiryEvictions.get()).isEqualTo(1);
+    }
+
+    @Test
+    void minTtlAboveMaxTtlRejected() {
+        CacheSettings base = settings();
+
+        assertThatThrownBy(() -> new CacheSettings(true, base.maxSizeBytes(), Duration.ofHours(2),
+                Duration.ofHours(1), base.maxNegativeTtl(), 3, base.maxStaleness(), base.staleAnswerTtl(),
+                base.failureRecheck()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("rpzgate.cache.min-ttl (PT2H) is above rpzgate.cache.max-ttl (PT1H)");
     }
 
     @Test

@@ -315,6 +315,23 @@ class CachingResolverTest {
     }
 
     @Test
+    void upstreamThrowingDoesNotBlockLaterMisses() throws Exception {
+        upstream = q -> {
+            throw new IllegalStateException("resolver closed");
+        };
+        AnswerCache cache = cache(AnswerCacheTest.settings());
+        Context loop = vertx.getOrCreateContext();
+        CachingResolver resolver = resolver(cache, loop);
+
+        assertThatThrownBy(() -> resolve(resolver, loop, WWW, true)).hasMessageContaining("resolver closed");
+        upstream = q -> Future.succeededFuture(answer(q, "www.example. 300 IN A 192.0.2.1"));
+        ResolvedAnswer answer = resolve(resolver, loop, WWW, true);
+
+        assertThat(ttls(answer.message(), Section.ANSWER)).containsExactly("www.example. 300 A");
+        assertThat(upstreamQueries.get()).isEqualTo(2);
+    }
+
+    @Test
     void disabledCacheAsksEveryTime() throws Exception {
         CacheSettings base = AnswerCacheTest.settings();
         AnswerCache cache = cache(new CacheSettings(false, base.maxSizeBytes(), base.minTtl(), base.maxTtl(),
