@@ -291,6 +291,13 @@ class PolicyZoneOperatorTest {
         assertThat(Files.readString(shipped))
                 .as("k8s/crd is out of date; copy %s over it", generated)
                 .isEqualTo(Files.readString(generated));
+        // The Helm chart installs the same CRD from its crds/ directory, when the chart has one.
+        Path chart = Path.of("helm/rpzgate/crds/policyzones.rpzgate.dev-v1.yml");
+        if (Files.exists(chart)) {
+            assertThat(Files.readString(chart))
+                    .as("helm/rpzgate/crds is out of date; copy %s over it", generated)
+                    .isEqualTo(Files.readString(generated));
+        }
     }
 
     @Test

@@ -352,6 +352,11 @@ final class TestConfig {
             public RpzgateConfig.Policy policy() {
                 return policy;
             }
+
+            @Override
+            public Cache cache() {
+                throw new UnsupportedOperationException("not used by the policy loaders");
+            }
         };
     }
 }

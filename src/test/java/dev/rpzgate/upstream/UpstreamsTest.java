@@ -118,6 +118,11 @@ class UpstreamsTest {
             public Policy policy() {
                 return null;
             }
+
+            @Override
+            public Cache cache() {
+                return null;
+            }
         };
     }
 }
