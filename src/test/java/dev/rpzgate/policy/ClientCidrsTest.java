@@ -35,6 +35,13 @@ class ClientCidrsTest {
     }
 
     @Test
+    void inet4HashCodeIsTheAddress() throws Exception {
+        // ClientCidrs reads an IPv4 client's address through hashCode() to avoid a copy.
+        assertThat(address("10.1.2.3").hashCode()).isEqualTo(0x0a010203);
+        assertThat(address("255.254.253.252").hashCode()).isEqualTo(0xfffefdfc);
+    }
+
+    @Test
     void ipv4MappedClientMatchesIpv4Network() throws Exception {
         ClientCidrs cidrs = ClientCidrs.parse(List.of("10.0.0.0/8"));
 
