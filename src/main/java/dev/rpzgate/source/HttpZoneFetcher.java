@@ -107,13 +107,16 @@ public final class HttpZoneFetcher implements AutoCloseable {
             options.putHeader(HttpHeaders.IF_MODIFIED_SINCE, conditional.lastModified());
         }
 
-        client.request(options)
+        // The request is made on an event loop, and the response handling is attached there as
+        // soon as the request is sent. Attached later from the calling thread, it could run after
+        // a small body had already ended, and the download would never complete.
+        vertx.runOnContext(ignored -> client.request(options)
                 .compose(request -> {
                     sent.set(request);
-                    return request.send();
+                    return request.send()
+                            .onSuccess(response -> receive(response, request, conditional, target, maxBytes, promise));
                 })
-                .onSuccess(response -> receive(response, sent.get(), conditional, target, maxBytes, promise))
-                .onFailure(promise::tryFail);
+                .onFailure(promise::tryFail));
         return promise.future();
     }
 
