@@ -104,7 +104,7 @@ public final class DnsMetrics {
                 PolicyZone::serial);
         gauge("rpzgate_policy_zone_rules", "Rules of the policy zone in force", zone, store, PolicyZone::ruleCount);
         gauge("rpzgate_policy_zone_skipped_records", "Records of the policy zone skipped because they cannot be policy",
-                zone, store, loaded -> loaded.skipped().size());
+                zone, store, PolicyZone::skippedCount);
         for (PolicyZone loaded : store.loadedZones().zones()) {
             if (loaded.name().toString(true).equals(zone)) {
                 registerSkippedReasons(loaded, store);
@@ -119,8 +119,7 @@ public final class DnsMetrics {
      */
     public void registerSkippedReasons(PolicyZone loaded, PolicyStore store) {
         String zone = loaded.name().toString(true);
-        loaded.skipped().stream().map(SkippedRecord::category).distinct()
-                .forEach(reason -> skippedByReason(zone, reason, store));
+        loaded.skippedByCategory().keySet().forEach(reason -> skippedByReason(zone, reason, store));
     }
 
     /** Registers the gauge of one zone's skipped records of one kind, {@link SkippedRecord#category()}. */
@@ -128,7 +127,7 @@ public final class DnsMetrics {
         Gauge.builder("rpzgate_policy_zone_skipped_records_by_reason", store, current -> {
                     for (PolicyZone loaded : current.loadedZones().zones()) {
                         if (loaded.name().toString(true).equals(zone)) {
-                            return loaded.skipped().stream().filter(r -> r.category().equals(reason)).count();
+                            return loaded.skippedByCategory().getOrDefault(reason, 0);
                         }
                     }
                     return Double.NaN;

@@ -2,8 +2,6 @@ package dev.rpzgate.policy;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,14 +52,17 @@ public final class PolicyZoneBuilder {
     private final ZoneSettings settings;
     private final String source;
 
+    // QNAME rules of the zone in force, whose equal rules and names this version shares, or null.
+    private final NameTriggerTable<PolicyRule> base;
+
     private SOARecord soa;
 
     // Values are PolicyRule or PendingData. build() replaces every PendingData with a rule.
-    private final HashMap<Name, Object> exactRules = new HashMap<>();
+    private final NameMap exactRules = new NameMap();
     // Keyed by the trigger without its * label, which the rule keeps as its trigger base.
-    private final HashMap<Name, Object> wildcardRules = new HashMap<>();
+    private final NameMap wildcardRules = new NameMap();
     private final LinkedHashMap<Name, SpecialTrigger> specialTriggers = new LinkedHashMap<>();
-    private final List<SkippedRecord> skipped = new ArrayList<>();
+    private final SkippedTally skipped = new SkippedTally();
     private boolean built;
 
     /**
@@ -73,7 +74,25 @@ public final class PolicyZoneBuilder {
      *     {@link SkippedRecord#file()} and log lines
      */
     public PolicyZoneBuilder(Name origin, ZoneSettings settings, String source) {
+        this(origin, settings, source, null);
+    }
+
+    /**
+     * Creates a builder for a new version of {@code inForce}, the version of the zone in force.
+     * Where a QNAME rule of the new version answers exactly as the rule of {@code inForce} with the
+     * same trigger, the new version keeps that rule object and its trigger name instead of a copy,
+     * so while a reload of a mostly unchanged zone runs, the new version costs little more than
+     * its tables. The result is the same zone that a builder without {@code inForce} builds.
+     *
+     * <p>NOTE: names compare without regard to ASCII case, so a new version that changes only the
+     * case of an owner keeps the old spelling, which shows in {@link PolicyRule#trigger()} and log
+     * lines; matching is not affected.
+     *
+     * @param inForce the version in force, or null; ignored when its origin differs
+     */
+    public PolicyZoneBuilder(Name origin, ZoneSettings settings, String source, PolicyZone inForce) {
         this.origin = Objects.requireNonNull(origin, "origin");
+        this.base = inForce != null && inForce.name().equals(origin) ? inForce.qnameTable() : null;
         if (!origin.isAbsolute()) {
             throw new IllegalArgumentException("zone origin must be absolute: " + origin);
         }
@@ -172,10 +191,11 @@ public final class PolicyZoneBuilder {
             return;
         }
 
-        Map<Name, Object> rules = wildcard ? wildcardRules : exactRules;
+        NameMap rules = wildcard ? wildcardRules : exactRules;
         Object state = rules.get(trigger);
         if (state == null) {
-            rules.put(trigger, PolicyRule.ofAction(origin, trigger, wildcard, TriggerType.QNAME, action));
+            PolicyRule rule = actionRule(trigger, wildcard, TriggerType.QNAME, action);
+            rules.put(rule.triggerBase(), rule);
             return;
         }
         PolicyAction first = state instanceof PolicyRule rule ? rule.action() : PolicyAction.LOCAL_DATA;
@@ -215,14 +235,12 @@ public final class PolicyZoneBuilder {
             }
         }
 
-        // Records dropped after their owner got an action CNAME were added out of file order.
-        skipped.sort(Comparator.comparingInt(SkippedRecord::line));
         return new PolicyZone(
                 origin,
                 soa,
                 settings,
                 source,
-                new NameTriggerTable<>(finish(exactRules), finish(wildcardRules)),
+                new NameTriggerTable<>(finish(exactRules), finish(wildcardRules), base),
                 new IpPrefixTable(ipRules),
                 new IpPrefixTable(clientIpRules),
                 nsdnameRules,
@@ -233,18 +251,18 @@ public final class PolicyZoneBuilder {
 
     /** Indexes NSDNAME rules as QNAME rules are indexed: exact by name, wildcard by name without {@code *}. */
     private static NameTriggerTable<NsdnameRule> nsdnameTable(List<NsdnameRule> rules) {
-        Map<Name, NsdnameRule> exact = new HashMap<>();
-        Map<Name, NsdnameRule> wildcard = new HashMap<>();
+        NameMap exact = new NameMap();
+        NameMap wildcard = new NameMap();
         for (NsdnameRule rule : rules) {
             Name nameServer = rule.nameServer();
             // The builder keeps one rule per owner, so no key repeats.
-            if (nameServer.isWild()) {
-                wildcard.putIfAbsent(new Name(nameServer, 1), rule);
-            } else {
-                exact.putIfAbsent(nameServer, rule);
+            Name key = nameServer.isWild() ? new Name(nameServer, 1) : nameServer;
+            NameMap table = nameServer.isWild() ? wildcard : exact;
+            if (!table.containsKey(key)) {
+                table.put(key, rule);
             }
         }
-        return new NameTriggerTable<>(exact, wildcard);
+        return new NameTriggerTable<>(exact, wildcard, null);
     }
 
     private void addApexRecord(Record record, int line) {
@@ -265,11 +283,15 @@ public final class PolicyZoneBuilder {
 
     private void addQnameRule(
             Record record, int line, Name triggerBase, boolean wildcard, PolicyAction action) {
-        Map<Name, Object> rules = wildcard ? wildcardRules : exactRules;
+        NameMap rules = wildcard ? wildcardRules : exactRules;
         Object state = rules.get(triggerBase);
+        if (state == null) {
+            triggerBase = sharedName(triggerBase, wildcard);
+        }
         Object merged = merge(state, record, line, action, triggerBase, wildcard, TriggerType.QNAME);
         if (merged != state) {
-            rules.put(triggerBase, merged);
+            Name key = merged instanceof PolicyRule rule ? rule.triggerBase() : triggerBase;
+            rules.put(key, merged);
         }
     }
 
@@ -329,7 +351,7 @@ public final class PolicyZoneBuilder {
         boolean isCname = record.getType() == Type.CNAME;
         if (state == null) {
             if (action != PolicyAction.LOCAL_DATA) {
-                return PolicyRule.ofAction(origin, triggerBase, wildcard, type, action);
+                return actionRule(triggerBase, wildcard, type, action);
             }
             return new PendingData(triggerBase, wildcard, type, record, line);
         }
@@ -354,7 +376,7 @@ public final class PolicyZoneBuilder {
             for (int i = 0; i < data.records.size(); i++) {
                 skip(data.lines.get(i), data.records.get(i).getName(), CNAME_AND_OTHER_DATA);
             }
-            return PolicyRule.ofAction(origin, triggerBase, wildcard, type, action);
+            return actionRule(triggerBase, wildcard, type, action);
         }
         if (isCname) {
             skip(line, record.getName(), CNAME_AND_OTHER_DATA);
@@ -464,6 +486,34 @@ public final class PolicyZoneBuilder {
         }
     }
 
+    /** Returns the QNAME rule of the zone in force with this trigger, or null. */
+    private PolicyRule baseRule(Name triggerBase, boolean wildcard) {
+        if (base == null) {
+            return null;
+        }
+        return wildcard ? base.wildcard(triggerBase) : base.exact(triggerBase);
+    }
+
+    /** Returns the name equal to {@code triggerBase} that the zone in force keeps, or {@code triggerBase}. */
+    private Name sharedName(Name triggerBase, boolean wildcard) {
+        PolicyRule old = baseRule(triggerBase, wildcard);
+        return old != null ? old.triggerBase() : triggerBase;
+    }
+
+    /** Returns a rule without local data, the one of the zone in force when it is the same. */
+    private PolicyRule actionRule(Name triggerBase, boolean wildcard, TriggerType type, PolicyAction action) {
+        if (type == TriggerType.QNAME) {
+            PolicyRule old = baseRule(triggerBase, wildcard);
+            if (old != null && old.action() == action) {
+                return old;
+            }
+            if (old != null) {
+                triggerBase = old.triggerBase();
+            }
+        }
+        return PolicyRule.ofAction(origin, triggerBase, wildcard, type, action);
+    }
+
     private static String conflictingAction(PolicyAction first) {
         return "conflicting action, the first rule at this owner is " + first.label();
     }
@@ -476,11 +526,19 @@ public final class PolicyZoneBuilder {
         return state instanceof PendingData data ? data.toRule() : (PolicyRule) state;
     }
 
-    @SuppressWarnings("unchecked")
-    private static Map<Name, PolicyRule> finish(HashMap<Name, Object> rules) {
-        rules.replaceAll((key, state) -> toRule(state));
-        // Every value is a PolicyRule now. Reusing the map avoids copying a million entries.
-        return (Map<Name, PolicyRule>) (Map<?, ?>) rules;
+    /** Replaces every pending local data of a QNAME map with its rule, in place, and returns the map. */
+    private NameMap finish(NameMap rules) {
+        for (int i = 0; i < rules.capacity(); i++) {
+            if (rules.valueAt(i) instanceof PendingData data) {
+                PolicyRule rule = data.toRule();
+                PolicyRule old = baseRule(rule.triggerBase(), rule.wildcard());
+                if (old != null && old.answersLike(rule)) {
+                    rule = old;
+                }
+                rules.replaceAt(i, rule.triggerBase(), rule);
+            }
+        }
+        return rules;
     }
 
     private final class PendingData {

@@ -334,7 +334,7 @@ public class PolicyReloader {
         state.stamp = now;
         long start = System.nanoTime();
         try {
-            install(state, ZoneParser.parse(state.spec, path, path.toString(), true), start, "");
+            install(state, ZoneParser.parse(state.spec, path, path.toString(), true, state.zone), start, "");
             state.metrics.succeeded(nowSeconds());
         } catch (ZoneLoadException e) {
             fail(state, e.getMessage());
@@ -385,7 +385,7 @@ public class PolicyReloader {
         HttpZoneFetcher.Downloaded download = (HttpZoneFetcher.Downloaded) result.result();
         LoadedZone loaded;
         try {
-            loaded = ZoneParser.parse(state.spec, target, url.describe(), false);
+            loaded = ZoneParser.parse(state.spec, target, url.describe(), false, state.zone);
         } catch (ZoneLoadException e) {
             deleteQuietly(target);
             fail(state, e.getMessage());
@@ -554,8 +554,8 @@ public class PolicyReloader {
             LOG.warnf("zone %s: skipped %s %s line %d: %s", state.name(), what, record.file(), record.line(),
                     record.reason());
         }
-        if (logSkipped && skipped.size() > logged) {
-            LOG.warnf("zone %s: %d more records skipped", state.name(), skipped.size() - logged);
+        if (logSkipped && zone.skippedCount() > logged) {
+            LOG.warnf("zone %s: %d more records skipped", state.name(), zone.skippedCount() - logged);
         }
 
         String serial = old == null ? "serial " + zone.serial() : "serial " + old.serial() + " -> " + zone.serial();
@@ -564,7 +564,7 @@ public class PolicyReloader {
             first = " (first: line " + skipped.get(0).line() + " " + skipped.get(0).reason() + ")";
         }
         LOG.infof("zone %s: %s loaded from %s%s, %d rules, %d records skipped, %d bytes, %d ms%s",
-                state.name(), serial, zone.source(), from, zone.ruleCount(), skipped.size(), loaded.bytes(),
+                state.name(), serial, zone.source(), from, zone.ruleCount(), zone.skippedCount(), loaded.bytes(),
                 elapsedMillis, first);
     }
 

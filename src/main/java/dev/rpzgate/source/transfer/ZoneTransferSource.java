@@ -533,8 +533,8 @@ public final class ZoneTransferSource implements AutoCloseable {
             LOG.warnf("zone %s: skipped record %s, number %d of the %s: %s", origin, record.owner(), record.line(),
                     record.file(), record.reason());
         }
-        if (skipped.size() > logged) {
-            LOG.warnf("zone %s: %d more records skipped", origin, skipped.size() - logged);
+        if (zone.skippedCount() > logged) {
+            LOG.warnf("zone %s: %d more records skipped", origin, zone.skippedCount() - logged);
         }
 
         String primary = Formats.address(next.primary());
@@ -548,15 +548,15 @@ public final class ZoneTransferSource implements AutoCloseable {
             LOG.infof("zone %s: IXFR from %s: serial %d -> %d, difference sequences: %d, records removed: %d,"
                     + " added: %d; now %d records, %d rules, %d records skipped; %d bytes, %d ms", origin, primary,
                     previous.serial(), next.serial(), deltas.size(), removed, added, next.records().size(),
-                    zone.ruleCount(), skipped.size(), result.bytes(), elapsed.toMillis());
+                    zone.ruleCount(), zone.skippedCount(), result.bytes(), elapsed.toMillis());
         } else if (previous != null) {
             LOG.infof("zone %s: AXFR from %s: serial %d -> %d, %d records, %d rules, %d records skipped; %d bytes,"
                     + " %d ms", origin, primary, previous.serial(), next.serial(), next.records().size(),
-                    zone.ruleCount(), skipped.size(), result.bytes(), elapsed.toMillis());
+                    zone.ruleCount(), zone.skippedCount(), result.bytes(), elapsed.toMillis());
         } else {
             LOG.infof("zone %s: AXFR from %s: serial %d loaded, %d records, %d rules, %d records skipped; %d bytes,"
                     + " %d ms", origin, primary, next.serial(), next.records().size(), zone.ruleCount(),
-                    skipped.size(), result.bytes(), elapsed.toMillis());
+                    zone.skippedCount(), result.bytes(), elapsed.toMillis());
         }
     }
 }
