@@ -2,10 +2,14 @@ package dev.rpzgate.policy;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.function.IntUnaryOperator;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Name;
@@ -219,7 +223,11 @@ public final class PolicyZoneBuilder {
             throw new IllegalStateException("build() was already called for zone " + origin);
         }
         built = true;
+        return zoneWith(soa, new NameTriggerTable<>(finish(exactRules), finish(wildcardRules), base), skipped);
+    }
 
+    /** Builds the zone from the special triggers of this builder and the given QNAME rules and skipped records. */
+    private PolicyZone zoneWith(SOARecord zoneSoa, NameTriggerTable<PolicyRule> qnameRules, SkippedTally tally) {
         List<IpTriggerRule> ipRules = new ArrayList<>();
         List<IpTriggerRule> clientIpRules = new ArrayList<>();
         List<NsdnameRule> nsdnameRules = new ArrayList<>();
@@ -237,16 +245,120 @@ public final class PolicyZoneBuilder {
 
         return new PolicyZone(
                 origin,
-                soa,
+                zoneSoa,
                 settings,
                 source,
-                new NameTriggerTable<>(finish(exactRules), finish(wildcardRules), base),
+                qnameRules,
                 new IpPrefixTable(ipRules),
                 new IpPrefixTable(clientIpRules),
                 nsdnameRules,
                 nsdnameTable(nsdnameRules),
                 new IpPrefixTable(nsipRules),
-                skipped);
+                tally);
+    }
+
+    /**
+     * Returns the owners whose records {@link #applyChanges} needs besides the owners that the
+     * changes touch: the zone apex and the owner of every {@code rpz-ip}, {@code rpz-client-ip},
+     * {@code rpz-nsip} and {@code rpz-nsdname} rule. Those rules are rebuilt from their records on
+     * every change, because their order in the zone decides which of two rules for one address
+     * block wins.
+     */
+    public static Set<Name> ownersToRebuild(PolicyZone inForce) {
+        Set<Name> owners = new HashSet<>();
+        owners.add(inForce.name());
+        for (List<IpTriggerRule> rules : List.of(inForce.ipRules(), inForce.clientIpRules(), inForce.nsipRules())) {
+            for (IpTriggerRule rule : rules) {
+                owners.add(rule.rule().owner());
+            }
+        }
+        for (NsdnameRule rule : inForce.nsdnameRules()) {
+            owners.add(rule.rule().owner());
+        }
+        return owners;
+    }
+
+    /**
+     * Applies changes to some owners of {@code inForce} and returns the new version, which shares
+     * every rule of the other owners with {@code inForce}. The result is the zone that a builder
+     * fed every record of the new version in order would build, with the exceptions below.
+     *
+     * <p>{@code before} and {@code after} hold every record of the rebuilt owners in zone order,
+     * before and after the change, each with its line (or position) in its version of the zone.
+     * The rebuilt owners are those that the change touches plus {@link #ownersToRebuild}; the apex
+     * records start with the SOA record, which {@code after} gives the new serial.
+     *
+     * <p>The skipped-record count is exact. {@link PolicyZone#skipped()} keeps the records of
+     * {@code inForce} at the other owners, with lines moved by {@code newLineOfOld}, and adds those
+     * of the rebuilt owners; records past the first 100 of {@code inForce} were never kept, so the
+     * list can be shorter than a full build's.
+     *
+     * @param source where the new version comes from, for skipped records and log lines
+     * @param newLineOfOld maps the line of a record of {@code inForce} that the change kept to its
+     *     line in the new version
+     * @throws IllegalArgumentException when {@code after} has no SOA record at the apex
+     */
+    public static PolicyZone applyChanges(PolicyZone inForce, String source, List<NumberedRecord> before,
+                                          List<NumberedRecord> after, IntUnaryOperator newLineOfOld) {
+        Name origin = inForce.name();
+        PolicyZoneBuilder old = new PolicyZoneBuilder(origin, inForce.settings(), source);
+        for (NumberedRecord record : before) {
+            old.add(record.record(), record.line());
+        }
+        PolicyZoneBuilder now = new PolicyZoneBuilder(origin, inForce.settings(), source, inForce);
+        for (NumberedRecord record : after) {
+            now.add(record.record(), record.line());
+        }
+        if (now.soa == null) {
+            throw new IllegalArgumentException("the changed records of zone " + origin + " have no SOA record");
+        }
+        now.built = true;
+
+        Set<Name> owners = new HashSet<>();
+        for (List<NumberedRecord> records : List.of(before, after)) {
+            for (NumberedRecord record : records) {
+                owners.add(record.record().getName());
+            }
+        }
+        Map<Name, PolicyRule> exactChanges = new HashMap<>();
+        Map<Name, PolicyRule> wildcardChanges = new HashMap<>();
+        for (Name owner : owners) {
+            if (!now.isQnameOwner(owner)) {
+                continue;
+            }
+            boolean wildcard = owner.isWild();
+            Name key = now.triggerOf(wildcard ? new Name(owner, 1) : owner);
+            NameMap rules = wildcard ? now.wildcardRules : now.exactRules;
+            Object state = rules.get(key);
+            PolicyRule rule = state == null ? null : now.finishedRule(state);
+            (wildcard ? wildcardChanges : exactChanges).put(rule == null ? key : rule.triggerBase(), rule);
+        }
+
+        SkippedTally tally = new SkippedTally();
+        tally.addCounts(inForce.skippedCount(), inForce.skippedByCategory());
+        tally.addCounts(old.skipped, -1);
+        tally.addCounts(now.skipped, 1);
+        for (SkippedRecord record : inForce.skipped()) {
+            if (record.owner() == null || !owners.contains(record.owner())) {
+                tally.keep(new SkippedRecord(record.file(), newLineOfOld.applyAsInt(record.line()), record.owner(),
+                        record.reason()));
+            }
+        }
+        for (SkippedRecord record : now.skipped.kept()) {
+            tally.keep(record);
+        }
+
+        NameTriggerTable<PolicyRule> qnameRules = inForce.qnameTable().withChanges(exactChanges, wildcardChanges);
+        return now.zoneWith(now.soa, qnameRules, tally);
+    }
+
+    /** Returns whether records at {@code owner} can form a QNAME rule, as {@link #add} decides before it looks at the record. */
+    private boolean isQnameOwner(Name owner) {
+        if (!owner.subdomain(origin) || owner.labels() == originLabels) {
+            return false;
+        }
+        String triggerLabel = owner.getLabelString(owner.labels() - originLabels - 1);
+        return triggerTypeOf(triggerLabel) == TriggerType.QNAME;
     }
 
     /** Indexes NSDNAME rules as QNAME rules are indexed: exact by name, wildcard by name without {@code *}. */
@@ -529,16 +641,22 @@ public final class PolicyZoneBuilder {
     /** Replaces every pending local data of a QNAME map with its rule, in place, and returns the map. */
     private NameMap finish(NameMap rules) {
         for (int i = 0; i < rules.capacity(); i++) {
-            if (rules.valueAt(i) instanceof PendingData data) {
-                PolicyRule rule = data.toRule();
-                PolicyRule old = baseRule(rule.triggerBase(), rule.wildcard());
-                if (old != null && old.answersLike(rule)) {
-                    rule = old;
-                }
+            if (rules.valueAt(i) instanceof PendingData) {
+                PolicyRule rule = finishedRule(rules.valueAt(i));
                 rules.replaceAt(i, rule.triggerBase(), rule);
             }
         }
         return rules;
+    }
+
+    /** Returns the QNAME rule of an owner's state, the one of the zone in force when it answers alike. */
+    private PolicyRule finishedRule(Object state) {
+        if (!(state instanceof PendingData data)) {
+            return (PolicyRule) state;
+        }
+        PolicyRule rule = data.toRule();
+        PolicyRule old = baseRule(rule.triggerBase(), rule.wildcard());
+        return old != null && old.answersLike(rule) ? old : rule;
     }
 
     private final class PendingData {

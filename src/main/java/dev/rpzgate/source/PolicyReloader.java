@@ -628,8 +628,10 @@ public class PolicyReloader {
             // The time counts from connecting to the primary, as for a download.
             long startNanos = System.nanoTime() - update.elapsed().toNanos();
             // The source has logged the skipped records of this version.
-            install(state, new LoadedZone(next.zone(), update.bytes()), startNanos, " (" + update.type() + ")",
-                    false);
+            String how = update.rebuiltOwners() < 0 ? " (" + update.type() + ")"
+                    : " (" + update.type() + ", " + update.changedRecords() + " changes applied to "
+                    + update.rebuiltOwners() + " owners)";
+            install(state, new LoadedZone(next.zone(), update.bytes()), startNanos, how, false);
             saveTransferCopy(state, next);
         }
 
