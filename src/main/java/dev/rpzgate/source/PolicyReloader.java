@@ -28,9 +28,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -104,6 +109,10 @@ public class PolicyReloader {
         volatile PolicyZone zone;
         volatile String lastError;
         FileStamp stamp = FileStamp.MISSING;
+        /** Files read through $INCLUDE by the last load of a file zone, with their stamps then; loader thread only. */
+        Map<Path, FileStamp> includeStamps = Map.of();
+        /** Included files whose directory the watcher already reports to this zone; loader thread only. */
+        final Set<Path> watchedIncludes = new HashSet<>();
         ZoneCache.Validators validators = ZoneCache.Validators.NONE;
         int failuresInARow;
         ScheduledFuture<?> pendingCheck;
@@ -237,7 +246,9 @@ public class PolicyReloader {
         long start = System.nanoTime();
         if (source instanceof ZoneSource.File file) {
             state.stamp = FileStamp.of(file.path());
-            install(state, ZoneParser.parse(state.spec, file.path(), file.describe(), true), start, "");
+            LoadedZone loaded = ZoneParser.parse(state.spec, file.path(), file.describe(), true);
+            state.includeStamps = stamps(loaded.includes(), Map.of());
+            install(state, loaded, start, "");
             state.metrics.succeeded(nowSeconds());
         } else if (source instanceof ZoneSource.Inline inline) {
             install(state, ZoneParser.parse(state.spec, inline), start, "");
@@ -283,6 +294,7 @@ public class PolicyReloader {
             watcher = new ZoneFileWatcher();
             for (ZoneState state : files) {
                 watcher.watch(((ZoneSource.File) state.spec.source()).path(), () -> checkSoon(state));
+                watchIncludes(state);
             }
             watcher.start();
         } catch (IOException e) {
@@ -322,22 +334,62 @@ public class PolicyReloader {
         }
     }
 
-    /** Loads the zone file again if it is not the version seen last. Runs on the loader thread. */
+    /**
+     * Loads the zone file again if it, or a file it read through {@code $INCLUDE}, is not the
+     * version seen last. Runs on the loader thread.
+     */
     private void checkFile(ZoneState state) {
         Path path = ((ZoneSource.File) state.spec.source()).path();
         FileStamp now = FileStamp.of(path);
-        if (now.equals(state.stamp)) {
+        Map<Path, FileStamp> includesNow = stamps(state.includeStamps.keySet(), Map.of());
+        if (now.equals(state.stamp) && includesNow.equals(state.includeStamps)) {
             return;
         }
-        // The stamp is taken before reading, so a write during the read changes it again and
+        // The stamps are taken before reading, so a write during the read changes them again and
         // brings one more load. A version that failed is not tried again until it changes.
         state.stamp = now;
+        state.includeStamps = includesNow;
         long start = System.nanoTime();
         try {
-            install(state, ZoneParser.parse(state.spec, path, path.toString(), true, state.zone), start, "");
+            LoadedZone loaded = ZoneParser.parse(state.spec, path, path.toString(), true, state.zone);
+            // Files included for the first time are stamped now, after the read.
+            state.includeStamps = stamps(loaded.includes(), includesNow);
+            watchIncludes(state);
+            install(state, loaded, start, "");
             state.metrics.succeeded(nowSeconds());
         } catch (ZoneLoadException e) {
             fail(state, e.getMessage());
+        }
+    }
+
+    /** Returns the stamp of each file, taken from {@code known} where it has one. */
+    private static Map<Path, FileStamp> stamps(Collection<Path> files, Map<Path, FileStamp> known) {
+        Map<Path, FileStamp> stamps = new LinkedHashMap<>();
+        for (Path file : files) {
+            FileStamp stamp = known.get(file);
+            stamps.put(file, stamp != null ? stamp : FileStamp.of(file));
+        }
+        return stamps;
+    }
+
+    /**
+     * Has the watcher report changes in the directories of the zone's included files too. A file
+     * no longer included stays watched, which costs only a needless check when it changes.
+     */
+    private void watchIncludes(ZoneState state) {
+        if (watcher == null) {
+            return;
+        }
+        for (Path include : state.includeStamps.keySet()) {
+            if (!state.watchedIncludes.add(include)) {
+                continue;
+            }
+            try {
+                watcher.watch(include, () -> checkSoon(state));
+            } catch (IOException e) {
+                LOG.warnf("zone %s: cannot watch %s, read through $INCLUDE (%s); rpzgate checks it for changes"
+                        + " every %d seconds instead", state.name(), include, e, FILE_CHECK_INTERVAL.toSeconds());
+            }
         }
     }
 

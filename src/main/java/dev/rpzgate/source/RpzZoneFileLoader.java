@@ -182,6 +182,7 @@ public final class RpzZoneFileLoader {
                                    ZoneSettings settings, PolicyZone inForce) throws ZoneLoadException {
         PolicyZoneBuilder builder = new PolicyZoneBuilder(origin, settings, source, inForce);
         CountingInputStream counted = new CountingInputStream(text);
+        List<Path> includes;
         try (LineCountingZoneStream stream = new LineCountingZoneStream(counted, includeDirectory)) {
             Master master = new Master(stream, origin, DEFAULT_TTL_SECONDS);
             while (true) {
@@ -202,10 +203,11 @@ public final class RpzZoneFileLoader {
                 }
                 builder.add(record, stream.currentLine());
             }
+            includes = stream.includes();
         } catch (IOException e) {
             throw cannotRead(source, file, e);
         }
-        return new LoadedZone(builder.build(), counted.count());
+        return new LoadedZone(builder.build(), counted.count(), includes);
     }
 
     private static PolicyZone parse(Path file, Name origin, ZoneSettings settings) throws ZoneLoadException {
