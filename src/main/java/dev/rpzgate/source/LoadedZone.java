@@ -20,7 +20,7 @@ public record LoadedZone(PolicyZone zone, long bytes, List<Path> includes) {
         includes = List.copyOf(includes);
     }
 
-    /** A zone that read no other file. */
+    /** Creates a loaded zone that read no other file. */
     public LoadedZone(PolicyZone zone, long bytes) {
         this(zone, bytes, List.of());
     }

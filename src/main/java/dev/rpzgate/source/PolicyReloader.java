@@ -680,10 +680,10 @@ public class PolicyReloader {
             // The time counts from connecting to the primary, as for a download.
             long startNanos = System.nanoTime() - update.elapsed().toNanos();
             // The source has logged the skipped records of this version.
-            String how = update.rebuiltOwners() < 0 ? " (" + update.type() + ")"
+            String transfer = update.rebuiltOwners() < 0 ? " (" + update.type() + ")"
                     : " (" + update.type() + ", " + update.changedRecords() + " changes applied to "
                     + update.rebuiltOwners() + " owners)";
-            install(state, new LoadedZone(next.zone(), update.bytes()), startNanos, how, false);
+            install(state, new LoadedZone(next.zone(), update.bytes()), startNanos, transfer, false);
             saveTransferCopy(state, next);
         }
 

@@ -226,7 +226,7 @@ class IxfrChangesTest {
         }
     }
 
-    /** Every trigger name, names below and above each, and a few names no rule covers. */
+    /** Returns every trigger name, names below and above each, and a few names no rule covers. */
     private static List<Name> queryNames() throws Exception {
         Set<Name> names = new LinkedHashSet<>();
         List<String> triggers = new ArrayList<>(QNAME_TRIGGERS);
