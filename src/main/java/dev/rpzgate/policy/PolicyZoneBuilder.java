@@ -340,7 +340,8 @@ public final class PolicyZoneBuilder {
         tally.addCounts(now.skipped, 1);
         for (SkippedRecord record : inForce.skipped()) {
             if (record.owner() == null || !owners.contains(record.owner())) {
-                tally.keep(new SkippedRecord(record.file(), newLineOfOld.applyAsInt(record.line()), record.owner(),
+                // A full build names the new source, which differs when another primary sent the change.
+                tally.keep(new SkippedRecord(source, newLineOfOld.applyAsInt(record.line()), record.owner(),
                         record.reason()));
             }
         }

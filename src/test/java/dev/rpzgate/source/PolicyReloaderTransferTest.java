@@ -188,6 +188,31 @@ class PolicyReloaderTransferTest {
     }
 
     @Test
+    void ixfrRemovingMostRulesIsHeldBack() throws Exception {
+        KnotPrimary primary = startPrimary(null, 1, List.of(
+                "a.example CNAME .", "b.example CNAME .", "c.example CNAME .", "d.example CNAME ."));
+        Running running = start(transferZone(primary, null).withRemovalGuard(true));
+        await().atMost(AWAIT).until(running.store()::loaded);
+
+        // Three of four rules go, more than the default max-removal of half.
+        primary.updateZone(2, List.of("a.example CNAME ."));
+        byte[] wire = notifyMessage().toWire();
+        running.reloader().notifyDispatcher().handleNotify(new Message(wire), wire,
+                InetAddress.getByName("127.0.0.1"));
+
+        await().atMost(AWAIT).until(() -> running.reloader().heldSerial(ZONE).isPresent());
+        assertThat(running.reloader().heldSerial(ZONE)).contains(2L);
+        assertThat(serial(running.store())).isEqualTo(1);
+        assertThat(blocks(running.store(), "b.example.")).isTrue();
+
+        assertThat(running.reloader().confirmHeldUpdate(ZONE)).contains(2L);
+        await().atMost(AWAIT).until(() -> serial(running.store()) == 2);
+        assertThat(blocks(running.store(), "b.example.")).isFalse();
+        assertThat(blocks(running.store(), "a.example.")).isTrue();
+        assertThat(running.store().current().zones().get(0).ruleCount()).isEqualTo(1);
+    }
+
+    @Test
     void unsignedNotifyIsRejectedWithKey() throws Exception {
         TsigKey key = KnotPrimary.randomKey();
         KnotPrimary primary = startPrimary(key, 1, FIRST_RULES);

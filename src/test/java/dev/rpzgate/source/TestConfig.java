@@ -36,6 +36,7 @@ final class TestConfig {
         private Duration timeout = Duration.ofSeconds(30);
         private MemorySize maxSize = new MemorySize(BigInteger.valueOf(256L * 1024 * 1024));
         private Optional<String> origin = Optional.empty();
+        private boolean removalGuard;
 
         static Zone empty() {
             return new Zone();
@@ -63,6 +64,10 @@ final class TestConfig {
 
         Zone withRules(String value) {
             return with(zone -> zone.rules = Optional.of(value));
+        }
+
+        Zone withRemovalGuard(boolean value) {
+            return with(zone -> zone.removalGuard = value);
         }
 
         Zone withTransfer(String value) {
@@ -282,7 +287,7 @@ final class TestConfig {
 
         @Override
         public boolean removalGuard() {
-            return false;
+            return removalGuard;
         }
 
         @Override
