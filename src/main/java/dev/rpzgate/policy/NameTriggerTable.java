@@ -64,12 +64,14 @@ final class NameTriggerTable<T> {
 
     private NameMap countAncestors(NameTriggerTable<T> base) {
         NameMap counts = new NameMap();
-        NameMap baseAncestors = base == null ? null : base.ancestors;
+        NameMap[] shared = base == null
+                ? new NameMap[] {exactRules, wildcardRules}
+                : new NameMap[] {exactRules, wildcardRules, base.ancestors};
         for (NameMap rules : new NameMap[] {exactRules, wildcardRules}) {
             for (int i = 0; i < rules.capacity(); i++) {
                 Name key = rules.keyAt(i);
                 if (key != null) {
-                    adjustAncestors(counts, key, 1, baseAncestors);
+                    adjustAncestors(counts, key, 1, shared);
                 }
             }
         }
@@ -78,20 +80,23 @@ final class NameTriggerTable<T> {
 
     /**
      * Adds {@code delta} to the count of every ancestor of {@code key} but the root, dropping
-     * ancestors whose count reaches 0. A new ancestor shares the equal name of {@code shared},
-     * when that map has one, instead of keeping its own copy.
+     * ancestors whose count reaches 0. A new ancestor keeps the equal name that one of the
+     * {@code shared} maps stores, if any, instead of a copy of its own.
      */
-    private static void adjustAncestors(NameMap counts, Name key, int delta, NameMap shared) {
+    private static void adjustAncestors(NameMap counts, Name key, int delta, NameMap... shared) {
         for (int strip = 1; strip < key.labels() - 1; strip++) {
             Name ancestor = new Name(key, strip);
             Integer count = (Integer) counts.get(ancestor);
             int updated = (count == null ? 0 : count) + delta;
-            if (updated > 0) {
-                Name stored = count != null || shared == null ? null : shared.storedKey(ancestor);
-                counts.put(stored != null ? stored : ancestor, updated);
-            } else {
+            if (updated <= 0) {
                 counts.remove(ancestor);
+                continue;
             }
+            Name stored = null;
+            for (int i = 0; count == null && stored == null && i < shared.length; i++) {
+                stored = shared[i].storedKey(ancestor);
+            }
+            counts.put(stored != null ? stored : ancestor, updated);
         }
     }
 
@@ -152,7 +157,7 @@ final class NameTriggerTable<T> {
                     if (present) {
                         rules.remove(key);
                         if (counts != null) {
-                            adjustAncestors(counts, key, -1, null);
+                            adjustAncestors(counts, key, -1);
                         }
                     }
                     continue;
@@ -160,7 +165,7 @@ final class NameTriggerTable<T> {
                 rules.put(key, change.getValue());
                 maxLabels = Math.max(maxLabels, key.labels());
                 if (!present && counts != null) {
-                    adjustAncestors(counts, key, 1, null);
+                    adjustAncestors(counts, key, 1, exact, wildcard);
                 }
             }
         }

@@ -198,7 +198,7 @@ public final class PolicyZoneBuilder {
         NameMap rules = wildcard ? wildcardRules : exactRules;
         Object state = rules.get(trigger);
         if (state == null) {
-            PolicyRule rule = actionRule(trigger, wildcard, TriggerType.QNAME, action);
+            PolicyRule rule = actionRule(sharedName(trigger, wildcard), wildcard, TriggerType.QNAME, action);
             rules.put(rule.triggerBase(), rule);
             return;
         }
@@ -607,10 +607,17 @@ public final class PolicyZoneBuilder {
         return wildcard ? base.wildcard(triggerBase) : base.exact(triggerBase);
     }
 
-    /** Returns the name equal to {@code triggerBase} that the zone in force keeps, or {@code triggerBase}. */
+    /**
+     * Returns an equal name that is kept already, by the zone in force or as the key of the other
+     * kind of trigger (a {@code *.name} rule beside a {@code name} rule), else {@code triggerBase}.
+     */
     private Name sharedName(Name triggerBase, boolean wildcard) {
         PolicyRule old = baseRule(triggerBase, wildcard);
-        return old != null ? old.triggerBase() : triggerBase;
+        if (old != null) {
+            return old.triggerBase();
+        }
+        Name other = (wildcard ? exactRules : wildcardRules).storedKey(triggerBase);
+        return other != null ? other : triggerBase;
     }
 
     /** Returns a rule without local data, the one of the zone in force when it is the same. */
