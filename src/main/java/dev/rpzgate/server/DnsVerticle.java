@@ -4,7 +4,7 @@ import dev.rpzgate.observability.DnsMetrics;
 import dev.rpzgate.observability.PolicyHitLog;
 import dev.rpzgate.policy.PolicyStore;
 import dev.rpzgate.upstream.NameServerFinder;
-import dev.rpzgate.upstream.Upstream;
+import dev.rpzgate.upstream.Forwarding;
 import dev.rpzgate.upstream.UpstreamResolver;
 import dev.rpzgate.wire.Transport;
 import io.netty.bootstrap.Bootstrap;
@@ -34,7 +34,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,9 +45,9 @@ final class DnsVerticle extends AbstractVerticle {
 
     private static final Logger LOG = Logger.getLogger(DnsVerticle.class);
 
-    /** Listen address, transport options and upstreams of one instance. */
+    /** Listen address, transport options and upstreams of one instance; the forwarding plan is shared by every loop. */
     record Settings(String host, int port, boolean bindUdp, boolean reusePort, Duration tcpIdleTimeout,
-                    List<Upstream> upstreams, Duration upstreamTimeout) {
+                    Forwarding forwarding) {
     }
 
     private final Settings settings;
@@ -83,7 +82,7 @@ final class DnsVerticle extends AbstractVerticle {
 
     @Override
     public void start(Promise<Void> started) {
-        resolver = new UpstreamResolver(vertx, settings.upstreams(), settings.upstreamTimeout(), metrics);
+        resolver = new UpstreamResolver(vertx, settings.forwarding(), metrics);
         NameServerFinder nameServers = new NameServerFinder(resolver, System::currentTimeMillis,
                 metrics.nameServerLookups());
         pipeline = new QueryPipeline(policy, resolver, nameServers, notifyRouting, metrics, hitLog);

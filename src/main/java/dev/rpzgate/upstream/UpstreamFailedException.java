@@ -1,9 +1,35 @@
 package dev.rpzgate.upstream;
 
-/** No upstream gave a usable answer to a query in time; the client gets SERVFAIL. */
+/**
+ * No upstream gave a usable answer to a query within its time budget; the client gets SERVFAIL,
+ * or a stale answer where one is kept. {@link #reason()} says why, for logs and metrics.
+ */
 public class UpstreamFailedException extends Exception {
 
+    /** Why no answer came. */
+    public enum Reason {
+        /** The upstreams tried did not answer in time, or the query's time budget ran out. */
+        TIMED_OUT,
+        /** Every upstream tried failed: send errors, refused connections or unusable answers. */
+        FAILED,
+        /** Every upstream was at its in-flight cap and no slot freed up in the queue time. */
+        OVER_CAPACITY,
+        /** The resolver was closed while the query was pending. */
+        CLOSED
+    }
+
+    private final Reason reason;
+
     public UpstreamFailedException(String message) {
+        this(Reason.FAILED, message);
+    }
+
+    public UpstreamFailedException(Reason reason, String message) {
         super(message, null, false, false);
+        this.reason = reason;
+    }
+
+    public Reason reason() {
+        return reason;
     }
 }

@@ -329,6 +329,11 @@ final class TestConfig {
             }
 
             @Override
+            public Optional<List<ForwardZone>> forwardZones() {
+                return Optional.empty();
+            }
+
+            @Override
             public Upstream upstream() {
                 throw new UnsupportedOperationException("not used by the policy loaders");
             }

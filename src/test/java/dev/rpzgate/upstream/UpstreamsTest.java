@@ -88,36 +88,6 @@ class UpstreamsTest {
     }
 
     private static RpzgateConfig config(List<String> upstreams, String resolvConf) {
-        return new RpzgateConfig() {
-            @Override
-            public String listen() {
-                return "127.0.0.1:5353";
-            }
-
-            @Override
-            public Optional<List<String>> upstreams() {
-                return Optional.ofNullable(upstreams);
-            }
-
-            @Override
-            public String resolvConf() {
-                return resolvConf;
-            }
-
-            @Override
-            public Upstream upstream() {
-                return () -> Duration.ofSeconds(2);
-            }
-
-            @Override
-            public Tcp tcp() {
-                return () -> Duration.ofSeconds(10);
-            }
-
-            @Override
-            public Policy policy() {
-                return null;
-            }
-        };
+        return UpstreamTestConfig.of(upstreams, resolvConf, List.of(), UpstreamTestConfig.settings());
     }
 }
