@@ -274,7 +274,7 @@ public final class UpstreamResolver implements Attempt.Listener {
     }
 
     private void onMarkedDown(UpstreamGroup group, int index, String lastOutcome) {
-        LOG.warnf("upstream %s of zone %s marked down after %d failures in a row (last: %s); queries go to the"
+        LOG.warnf("upstream %s of zone %s marked down after %d failed queries in a row (last: %s); queries go to the"
                         + " other upstreams, and it is probed with '%s NS' every %d ms until it answers",
                 group.upstream(index).name(), group.zoneLabel(), settings.maxFailures(), lastOutcome,
                 settings.probeName(), settings.probeInterval().toMillis());

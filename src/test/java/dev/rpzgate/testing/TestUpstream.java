@@ -90,7 +90,11 @@ public final class TestUpstream implements AutoCloseable {
     /** Transport on which a query arrived. */
     public enum Transport {
         UDP,
-        TCP
+        TCP,
+        /** DNS over TLS, through {@link EncryptedTestUpstream}. */
+        TLS,
+        /** DNS over HTTPS, through {@link EncryptedTestUpstream}. */
+        HTTPS
     }
 
     /**
@@ -113,7 +117,8 @@ public final class TestUpstream implements AutoCloseable {
         WRONG_ID,
         WRONG_QUESTION,
         GARBAGE,
-        SERVFAIL
+        SERVFAIL,
+        REFUSED
     }
 
     private record CounterKey(Name name, int type, Transport transport) {}
@@ -355,6 +360,16 @@ public final class TestUpstream implements AutoCloseable {
         return setFaultForAllNames(Fault.SERVFAIL);
     }
 
+    /** Answers {@code name} with REFUSED and no records, as a resolver that does not serve the client would. */
+    public TestUpstream refused(String name) {
+        return setFault(name, Fault.REFUSED);
+    }
+
+    /** Answers every query with REFUSED and no records. */
+    public TestUpstream refused() {
+        return setFaultForAllNames(Fault.REFUSED);
+    }
+
     /**
      * Clears every behaviour switch, the counters and the query log. The records and the
      * unknown-name answer stay. A reply already scheduled by {@link #delay} is still sent.
@@ -441,6 +456,16 @@ public final class TestUpstream implements AutoCloseable {
     // ---- Query handling ----
 
     /**
+     * Answers one request that arrived on another listener, such as the DNS over TLS or HTTPS
+     * front end of {@link EncryptedTestUpstream}: it is counted, logged and subject to the switches
+     * as a UDP or TCP query is, and {@code send} gets each reply, now or after the delay. A stream
+     * transport gets answers in full, as TCP does.
+     */
+    public void respond(byte[] request, Transport transport, InetSocketAddress source, Consumer<byte[]> send) {
+        handle(request, transport, source, send);
+    }
+
+    /**
      * Parses one request, counts it, applies the switches and passes the replies to
      * {@code send}, now or after the delay.
      */
@@ -502,6 +527,11 @@ public final class TestUpstream implements AutoCloseable {
             case SERVFAIL: {
                 Message reply = emptyReply(query);
                 reply.getHeader().setRcode(Rcode.SERVFAIL);
+                return List.of(reply.toWire());
+            }
+            case REFUSED: {
+                Message reply = emptyReply(query);
+                reply.getHeader().setRcode(Rcode.REFUSED);
                 return List.of(reply.toWire());
             }
             default:
@@ -587,7 +617,7 @@ public final class TestUpstream implements AutoCloseable {
     /** Serializes {@code reply}, replaced by a truncated reply if it exceeds the client's UDP payload size. */
     private static byte[] fitForTransport(Message query, Message reply, Transport transport) {
         byte[] wire = reply.toWire();
-        if (transport == Transport.TCP) {
+        if (transport != Transport.UDP) {
             return wire;
         }
         OPTRecord queryOpt = query.getOPT();
