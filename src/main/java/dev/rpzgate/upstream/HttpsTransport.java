@@ -100,7 +100,7 @@ final class HttpsTransport implements UpstreamTransport {
                 .onComplete(body -> {
                     attempt.transportState = null;
                     if (body.failed()) {
-                        listener.onFailure(attempt, "DNS over HTTPS failed: " + body.cause().getMessage());
+                        listener.onFailure(attempt, "DNS over HTTPS failed: " + UpstreamMessages.describe(body.cause()));
                         return;
                     }
                     byte[] bytes = body.result().getBytes();

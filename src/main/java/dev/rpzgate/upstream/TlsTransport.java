@@ -128,9 +128,9 @@ final class TlsTransport implements UpstreamTransport {
             client.connect(peerAddress(upstream), upstream.verifiedName()).onComplete(connected -> {
                 connecting = false;
                 if (connected.failed()) {
-                    LOG.debugf("TLS connection to upstream %s failed: %s", upstream.name(),
-                            connected.cause().getMessage());
-                    failAll("TLS connection failed: " + connected.cause().getMessage());
+                    String cause = UpstreamMessages.describe(connected.cause());
+                    LOG.debugf("TLS connection to upstream %s failed: %s", upstream.name(), cause);
+                    failAll("TLS connection failed: " + cause);
                     return;
                 }
                 NetSocket opened = connected.result();

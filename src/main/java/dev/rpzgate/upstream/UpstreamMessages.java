@@ -37,6 +37,19 @@ final class UpstreamMessages {
         return copy;
     }
 
+    /**
+     * Describes a failure by its deepest cause, because Netty wraps the reason a TLS handshake
+     * failed (an untrusted chain, a name mismatch) in a generic "Failed to create SSL connection".
+     */
+    static String describe(Throwable error) {
+        Throwable root = error;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return root == error ? message : error.getMessage() + ": " + message;
+    }
+
     static int idOf(byte[] packet) {
         return ((packet[0] & 0xFF) << 8) | (packet[1] & 0xFF);
     }
