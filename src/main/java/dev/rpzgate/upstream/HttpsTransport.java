@@ -67,9 +67,17 @@ final class HttpsTransport implements UpstreamTransport {
     }
 
     @Override
-    public void send(Attempt attempt) {
-        Upstream upstream = attempt.upstream;
-        RequestOptions request = new RequestOptions()
+    public void warmUp(Upstream upstream) {
+        // Getting a request makes the pool open a connection; resetting it before anything is
+        // written sends no query and keeps the connection for the next request.
+        client.request(requestOptions(upstream)).onSuccess(request -> {
+            request.exceptionHandler(error -> { });
+            request.reset();
+        });
+    }
+
+    private static RequestOptions requestOptions(Upstream upstream) {
+        return new RequestOptions()
                 .setMethod(HttpMethod.POST)
                 .setServer(SocketAddress.inetSocketAddress(upstream.address()))
                 .setHost(upstream.verifiedName())
@@ -77,9 +85,15 @@ final class HttpsTransport implements UpstreamTransport {
                 .setURI(upstream.path())
                 .putHeader(HttpHeaders.CONTENT_TYPE, DNS_MESSAGE)
                 .putHeader(HttpHeaders.ACCEPT, DNS_MESSAGE);
+    }
+
+    @Override
+    public void send(Attempt attempt) {
         attempt.id = 0;
-        client.request(request)
+        client.request(requestOptions(attempt.upstream))
                 .compose(sent -> {
+                    // Failures arrive through the response future; without a handler Vert.x logs each reset as an error.
+                    sent.exceptionHandler(error -> { });
                     if (attempt.finished) {
                         sent.reset();
                         return Future.failedFuture("abandoned");

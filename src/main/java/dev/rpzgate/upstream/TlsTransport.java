@@ -67,6 +67,13 @@ final class TlsTransport implements UpstreamTransport {
     }
 
     @Override
+    public void warmUp(Upstream upstream) {
+        if (!closed) {
+            connections.computeIfAbsent(upstream, Connection::new).warmUp();
+        }
+    }
+
+    @Override
     public void abandon(Attempt attempt) {
         if (attempt.transportState instanceof Connection connection) {
             connection.pending.remove(attempt.id, attempt);
@@ -119,6 +126,12 @@ final class TlsTransport implements UpstreamTransport {
             }
             waiting.add(attempt);
             if (!connecting) {
+                connect();
+            }
+        }
+
+        void warmUp() {
+            if (socket == null && !connecting) {
                 connect();
             }
         }

@@ -101,7 +101,11 @@ public final class UpstreamResolver implements Attempt.Listener {
                 started.add(transport.start());
             }
         }
-        return Future.all(started).mapEmpty();
+        return Future.all(started).onSuccess(done -> {
+            for (Upstream upstream : all) {
+                transports[upstream.protocol().ordinal()].warmUp(upstream);
+            }
+        }).mapEmpty();
     }
 
     /** Closes the transports, fails queued queries and stops this loop's probes; pending tries end by their timers. */

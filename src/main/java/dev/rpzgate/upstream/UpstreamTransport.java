@@ -8,6 +8,14 @@ interface UpstreamTransport {
     /** Opens what the transport needs before the first query. */
     Future<Void> start();
 
+    /**
+     * Opens the connection to {@code upstream} ahead of the first query, so that the first query
+     * does not pay for the TLS handshake, which in a cold JVM took longer than the default timeout
+     * per try. Sends no query; a failure is left for the first query to meet.
+     */
+    default void warmUp(Upstream upstream) {
+    }
+
     /** Sends the attempt; the outcome comes through the {@link Attempt.Listener}. */
     void send(Attempt attempt);
 
