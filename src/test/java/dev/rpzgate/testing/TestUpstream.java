@@ -47,8 +47,9 @@ import org.xbill.DNS.Type;
 /**
  * In-process authoritative DNS server on 127.0.0.1 that end-to-end tests use as the upstream
  * resolver. It listens on UDP and TCP on one port, answers from records that the test adds, and
- * can misbehave per name (delay, drop, truncate, wrong ID, wrong question, garbage, SERVFAIL) to
- * exercise a forwarder's error handling.
+ * can misbehave per name (delay, drop, truncate, wrong ID, wrong question, garbage, SERVFAIL,
+ * REFUSED) to exercise a forwarder's error handling. {@link #respond} lets other front ends, such
+ * as the DNS over TLS and HTTPS ones of {@link EncryptedTestUpstream}, share its data and switches.
  *
  * <p>Answers carry AA=1 and RA=0, echo the ID, the question, the opcode and the RD and CD flags,
  * and carry an OPT record when the query had one. A name that does not exist gets NXDOMAIN with
