@@ -68,8 +68,8 @@ final class HttpsTransport implements UpstreamTransport {
 
     @Override
     public void warmUp(Upstream upstream) {
-        // Getting a request makes the pool open a connection; resetting it before anything is
-        // written sends no query and keeps the connection for the next request.
+        // Getting a request makes the pool open a connection. Resetting the request before anything
+        // is written sends no query, and the connection stays in the pool for the next request.
         client.request(requestOptions(upstream)).onSuccess(request -> {
             request.exceptionHandler(error -> { });
             request.reset();

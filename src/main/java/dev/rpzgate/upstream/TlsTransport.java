@@ -93,8 +93,8 @@ final class TlsTransport implements UpstreamTransport {
     }
 
     /**
-     * Returns the address to connect to, carrying the TLS name as its host so that Vert.x checks the
-     * certificate against that name; the IP address is given, so nothing is looked up.
+     * Returns the address to connect to, with the TLS name as its host, because Vert.x checks the
+     * certificate against the host of this address. The IP address is set too, so nothing is looked up.
      */
     static SocketAddress peerAddress(Upstream upstream) {
         try {

@@ -25,7 +25,7 @@ final class TlsTrust {
     }
 
     /**
-     * Checks that {@code file} holds at least one PEM certificate, so that a wrong path fails at
+     * Checks that {@code file} contains at least one PEM certificate, so that a wrong path fails at
      * start-up rather than on the first upstream connection.
      *
      * @throws IllegalArgumentException naming the file and the problem

@@ -1,8 +1,9 @@
 package dev.rpzgate.upstream;
 
 /**
- * No upstream gave a usable answer to a query within its time budget; the client gets SERVFAIL,
- * or a stale answer where one is kept. {@link #reason()} says why, for logs and metrics.
+ * No upstream gave a usable answer to a query within its time budget. The caller answers the
+ * client with SERVFAIL, or with a stale answer where it keeps one. {@link #reason()} is the cause,
+ * for logs and metrics.
  */
 public class UpstreamFailedException extends Exception {
 

@@ -17,6 +17,7 @@ import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,6 +58,16 @@ public final class UpstreamResolver implements Attempt.Listener {
     private final Record probeQuestion;
     private final byte[] probeWire;
     private boolean closed;
+
+    /**
+     * Creates a resolver for {@code upstreams} alone, tried in order with the default settings and
+     * {@code timeout} per try. Its health states are its own, so this suits a single event loop;
+     * the server builds one {@link Forwarding} and shares it.
+     */
+    public UpstreamResolver(Vertx vertx, List<Upstream> upstreams, Duration timeout, DnsMetrics metrics) {
+        this(vertx, Forwarding.of(upstreams, Selection.SEQUENTIAL, Forwarding.Settings.defaults(timeout), metrics),
+                metrics);
+    }
 
     public UpstreamResolver(Vertx vertx, Forwarding forwarding, DnsMetrics metrics) {
         this.vertx = vertx;
@@ -172,6 +183,11 @@ public final class UpstreamResolver implements Attempt.Listener {
         long full = 0;
         int index;
         while ((index = group.select(exchange.tried | full, exchange.tries == 0, random)) >= 0) {
+            if (full != 0 && !group.state(index).isUp()) {
+                // The upstreams that are up are busy, not failing: waiting for one of them beats a
+                // try at one that is marked down.
+                break;
+            }
             if (group.state(index).tryAcquire()) {
                 exchange.tried |= 1L << index;
                 exchange.tries++;

@@ -54,7 +54,7 @@ class EncryptedUpstreamTest {
 
     /**
      * The timeout per try is long because the first TLS connection of a JVM loads the trust store
-     * and the TLS classes, which took seconds on a busy test machine; a rejected certificate must
+     * and the TLS classes, which took seconds on a busy test machine. A rejected certificate must
      * show as a handshake failure, not as a timeout.
      */
     private ResolverHarness resolver(Path caFile, Duration idleTimeout, String... upstreams) throws Exception {

@@ -1,11 +1,17 @@
 package dev.rpzgate.upstream;
 
+import dev.rpzgate.observability.DnsMetrics;
 import dev.rpzgate.testing.TestUpstream;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.ARecord;
+import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
 import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
@@ -13,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static dev.rpzgate.upstream.ResolverHarness.settings;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -308,6 +315,46 @@ class UpstreamResolverTest {
     }
 
     @Test
+    void capPrefersQueueOverDownUpstream() throws Exception {
+        TestUpstream busy = upstream("192.0.2.1");
+        busy.delay(Duration.ofMillis(200));
+        TestUpstream down = upstream("192.0.2.2");
+        ResolverHarness resolver = harness(ResolverHarness.of(Selection.SEQUENTIAL,
+                ResolverHarness.withCap(ResolverHarness.withHealth(settings(Duration.ofSeconds(1),
+                        Duration.ofSeconds(3)), 1, Duration.ofSeconds(10)), 1, 10, Duration.ofSeconds(2)),
+                busy.address(), down.address()));
+        resolver.state(".", 1).recordFailure(0); // one failure marks it down with max-failures 1
+        assertThat(resolver.state(".", 1).isUp()).isFalse();
+
+        CompletableFuture<Message> first = resolver.start("one.example.");
+        CompletableFuture<Message> second = resolver.start("two.example.");
+
+        assertThat(address(first.get())).isEqualTo("192.0.2.1");
+        assertThat(address(second.get())).isEqualTo("192.0.2.1");
+        assertThat(down.countQueries()).isZero();
+    }
+
+    @Test
+    void compatibilityConstructorForwardsInOrder() throws Exception {
+        TestUpstream first = upstream("192.0.2.1");
+        first.drop();
+        TestUpstream second = upstream("192.0.2.2");
+        Vertx vertx = Vertx.vertx();
+        resources.add(() -> vertx.close().toCompletionStage().toCompletableFuture().get());
+        UpstreamResolver resolver = new UpstreamResolver(vertx,
+                List.of(Upstreams.parse(first.address()), Upstreams.parse(second.address())), Duration.ofMillis(200),
+                new DnsMetrics(new SimpleMeterRegistry()));
+        Record question = Record.newRecord(Name.fromConstantString("www.example."), Type.A, DClass.IN);
+        CompletableFuture<Message> answer = new CompletableFuture<>();
+        vertx.getOrCreateContext().runOnContext(v -> resolver.start().onSuccess(started -> resolver
+                .resolve(question, false, false)
+                .onComplete(result -> answer.complete(result.result()))));
+
+        assertThat(address(answer.get(10, TimeUnit.SECONDS))).isEqualTo("192.0.2.2");
+        assertThat(first.countQueries()).isEqualTo(1);
+    }
+
+    @Test
     void queuedQueryGoesOutWhenSlotFrees() throws Exception {
         TestUpstream only = upstream("192.0.2.1");
         only.delay(Duration.ofMillis(100));
@@ -327,7 +374,6 @@ class UpstreamResolverTest {
     @Test
     void metricsCountQueriesAnswersAndLatency() throws Exception {
         TestUpstream upstream = upstream("192.0.2.1");
-        upstream.add("gone.example. 300 IN SOA ns.example. admin.example. 1 3600 600 86400 60");
         ResolverHarness resolver = harness(ResolverHarness.of(Selection.SEQUENTIAL,
                 settings(Duration.ofMillis(500), Duration.ofSeconds(2)), upstream.address()));
 
