@@ -36,6 +36,9 @@ final class TlsTransport implements UpstreamTransport {
 
     private static final Logger LOG = Logger.getLogger(TlsTransport.class);
 
+    /** Queries one connection can carry at once: one per 16-bit ID. */
+    private static final int MAX_PENDING = 0x10000;
+
     private final Vertx vertx;
     private final NetClientOptions options;
     private final Attempt.Listener listener;
@@ -169,6 +172,11 @@ final class TlsTransport implements UpstreamTransport {
         }
 
         private void write(Attempt attempt) {
+            if (pending.size() >= MAX_PENDING) {
+                // Every ID is taken, which only a max-in-flight above 65535 allows.
+                listener.onFailure(attempt, "all " + MAX_PENDING + " query IDs of the TLS connection are in use");
+                return;
+            }
             int id;
             do {
                 id = random.nextInt(0x10000);
