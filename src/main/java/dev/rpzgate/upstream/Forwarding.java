@@ -82,7 +82,8 @@ public final class Forwarding {
             List<UpstreamState> states = new ArrayList<>();
             for (Upstream upstream : zone.upstreams()) {
                 AtomicInteger inFlight = inFlightByUpstream.computeIfAbsent(upstream.name(), name -> new AtomicInteger());
-                states.add(new UpstreamState(settings.maxFailures(), settings.maxInFlight(), inFlight));
+                states.add(new UpstreamState(settings.maxFailures(), settings.maxInFlight(), inFlight,
+                        zone.selection() == Selection.FASTEST));
             }
             groups.add(new UpstreamGroup(groups.size(), zone.zone(), zone.upstreams(), states, zone.selection()));
         }

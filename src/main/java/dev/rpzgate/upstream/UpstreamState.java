@@ -12,6 +12,7 @@ public final class UpstreamState {
 
     private final int maxFailures;
     private final int maxInFlight;
+    private final boolean tracksRtt;
     private final AtomicInteger inFlight;
     private final AtomicInteger failuresInARow = new AtomicInteger();
     private final AtomicBoolean probing = new AtomicBoolean();
@@ -19,20 +20,23 @@ public final class UpstreamState {
     private volatile long smoothedRttNanos;
 
     /**
-     * @param inFlight counter of queries in flight, shared by every forward zone that lists the same
-     *                 upstream address, because the cap protects the endpoint
+     * @param inFlight  counter of queries in flight, shared by every forward zone that lists the same
+     *                  upstream address, because the cap protects the endpoint
+     * @param tracksRtt whether to keep the smoothed response time, which only {@link Selection#FASTEST}
+     *                  reads; other policies skip the write to a field that every event loop shares
      */
-    UpstreamState(int maxFailures, int maxInFlight, AtomicInteger inFlight) {
+    UpstreamState(int maxFailures, int maxInFlight, AtomicInteger inFlight, boolean tracksRtt) {
         this.maxFailures = maxFailures;
         this.maxInFlight = maxInFlight;
         this.inFlight = inFlight;
+        this.tracksRtt = tracksRtt;
     }
 
     public boolean isUp() {
         return up.get();
     }
 
-    /** Smoothed response time in nanoseconds; 0 until the first answer. */
+    /** Smoothed response time in nanoseconds; 0 until the first answer, and always 0 unless the policy is {@code fastest}. */
     public long smoothedRttNanos() {
         return smoothedRttNanos;
     }
@@ -102,6 +106,9 @@ public final class UpstreamState {
      * loops updating at once may lose one sample, which a moving average tolerates.
      */
     private void updateRtt(long sample) {
+        if (!tracksRtt) {
+            return;
+        }
         long current = smoothedRttNanos;
         smoothedRttNanos = current == 0 ? sample : current + (sample - current) / 8;
     }
