@@ -20,6 +20,8 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +45,9 @@ public final class UpstreamResolver implements Attempt.Listener {
 
     private static final Logger LOG = Logger.getLogger(UpstreamResolver.class);
 
+    /** How often a loop with queued queries looks for slots that other event loops freed. */
+    private static final long QUEUE_POLL_MILLIS = 10;
+
     private final Vertx vertx;
     private final Forwarding forwarding;
     private final Forwarding.Settings settings;
@@ -51,6 +56,8 @@ public final class UpstreamResolver implements Attempt.Listener {
     private final long queueTimeoutNanos;
     private final DnsMetrics.ZoneCounters[] zoneCounters;
     private final List<ArrayDeque<Exchange>> queues = new ArrayList<>();
+    /** The periodic timer of each group's queue, -1 while the queue is empty. */
+    private final long[] queuePollers;
     private final SecureRandom idRandom = new SecureRandom();
     private final SplittableRandom random = new SplittableRandom(idRandom.nextLong());
     private final UpstreamTransport[] transports = new UpstreamTransport[Upstream.Protocol.values().length];
@@ -77,6 +84,8 @@ public final class UpstreamResolver implements Attempt.Listener {
         this.queryTimeoutNanos = Math.max(tryTimeoutNanos, settings.queryTimeout().toNanos());
         this.queueTimeoutNanos = Math.max(0, settings.queueTimeout().toNanos());
         this.zoneCounters = new DnsMetrics.ZoneCounters[forwarding.groups().size()];
+        this.queuePollers = new long[forwarding.groups().size()];
+        Arrays.fill(queuePollers, -1);
         for (UpstreamGroup group : forwarding.groups()) {
             zoneCounters[group.id()] = metrics.forwardZone(group.zoneLabel());
             queues.add(new ArrayDeque<>());
@@ -125,10 +134,13 @@ public final class UpstreamResolver implements Attempt.Listener {
         for (UpstreamState state : probing) {
             state.stopProbing();
         }
-        for (ArrayDeque<Exchange> queue : queues) {
+        for (int id = 0; id < queues.size(); id++) {
+            if (queuePollers[id] >= 0) {
+                vertx.cancelTimer(queuePollers[id]);
+                queuePollers[id] = -1;
+            }
             Exchange exchange;
-            while ((exchange = queue.poll()) != null) {
-                vertx.cancelTimer(exchange.queueTimer);
+            while ((exchange = queues.get(id).poll()) != null) {
                 fail(exchange, UpstreamFailedException.Reason.CLOSED, "the resolver is closing");
             }
         }
@@ -334,10 +346,18 @@ public final class UpstreamResolver implements Attempt.Listener {
         }
     }
 
-    /** Holds an exchange that found every remaining upstream at its cap, up to the queue's bound and time. */
+    /**
+     * Holds an exchange that found every remaining upstream at its cap, up to the queue's bound and
+     * time. An exchange that was woken but found no slot goes back to the head, keeping its deadline.
+     */
     private void enqueue(Exchange exchange, long remainingNanos) {
-        ArrayDeque<Exchange> queue = queues.get(exchange.group.id());
-        DnsMetrics.ZoneCounters counters = zoneCounters[exchange.group.id()];
+        int id = exchange.group.id();
+        ArrayDeque<Exchange> queue = queues.get(id);
+        if (exchange.queued) {
+            queue.addFirst(exchange);
+            return;
+        }
+        DnsMetrics.ZoneCounters counters = zoneCounters[id];
         if (queue.size() >= settings.maxQueued() || queueTimeoutNanos == 0) {
             counters.rejected();
             fail(exchange, UpstreamFailedException.Reason.OVER_CAPACITY, "every upstream of zone "
@@ -345,29 +365,56 @@ public final class UpstreamResolver implements Attempt.Listener {
             return;
         }
         counters.queued();
+        exchange.queued = true;
+        exchange.queuedAt = System.nanoTime();
+        exchange.queuedUntil = exchange.queuedAt + Math.min(queueTimeoutNanos, remainingNanos);
         queue.add(exchange);
-        long waitMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(Math.min(queueTimeoutNanos, remainingNanos)));
-        exchange.queueTimer = vertx.setTimer(waitMillis, timer -> {
-            if (queue.remove(exchange)) {
-                counters.rejected();
-                fail(exchange, UpstreamFailedException.Reason.OVER_CAPACITY, "every upstream of zone "
-                        + exchange.group.zoneLabel() + " stayed at rpzgate.upstream.max-in-flight for "
-                        + waitMillis + " ms");
-            }
-        });
+        if (queuePollers[id] < 0) {
+            UpstreamGroup group = exchange.group;
+            queuePollers[id] = vertx.setPeriodic(QUEUE_POLL_MILLIS, timer -> pollQueue(group));
+        }
     }
 
     /**
-     * Lets the oldest queued query of {@code group} try again after this loop freed a slot. A slot
-     * that another event loop frees does not wake this loop's queue, so there a query waits until
-     * this loop ends a try or its queue time runs out.
+     * Fails the queued exchanges of {@code group} whose wait is over, then lets the others try
+     * again, which is how slots that other event loops freed reach this loop's queue. Runs every
+     * {@value #QUEUE_POLL_MILLIS} ms while the queue is not empty.
      */
-    private void drainQueue(UpstreamGroup group) {
-        Exchange waiting = queues.get(group.id()).poll();
-        if (waiting != null) {
-            vertx.cancelTimer(waiting.queueTimer);
-            next(waiting);
+    private void pollQueue(UpstreamGroup group) {
+        ArrayDeque<Exchange> queue = queues.get(group.id());
+        long now = System.nanoTime();
+        Iterator<Exchange> waiting = queue.iterator();
+        while (waiting.hasNext()) {
+            Exchange exchange = waiting.next();
+            if (exchange.queuedUntil - now <= 0) {
+                waiting.remove();
+                zoneCounters[group.id()].rejected();
+                fail(exchange, UpstreamFailedException.Reason.OVER_CAPACITY, "every upstream of zone "
+                        + group.zoneLabel() + " stayed at rpzgate.upstream.max-in-flight for "
+                        + TimeUnit.NANOSECONDS.toMillis(now - exchange.queuedAt) + " ms");
+            }
         }
+        while (!queue.isEmpty() && !drainQueue(group)) {
+            // Each round sent the head on; stop at the first that finds no slot.
+        }
+        if (queue.isEmpty()) {
+            vertx.cancelTimer(queuePollers[group.id()]);
+            queuePollers[group.id()] = -1;
+        }
+    }
+
+    /**
+     * Lets the oldest queued query of {@code group} try again, after this loop freed a slot or on
+     * the queue's poll. Returns true when it found no slot and is back at the head of the queue.
+     */
+    private boolean drainQueue(UpstreamGroup group) {
+        ArrayDeque<Exchange> queue = queues.get(group.id());
+        Exchange head = queue.poll();
+        if (head == null) {
+            return true;
+        }
+        next(head);
+        return queue.peekFirst() == head;
     }
 
     private static String lastCause(Exchange exchange) {
@@ -393,7 +440,10 @@ public final class UpstreamResolver implements Attempt.Listener {
         boolean timedOut;
         Message refused;
         String lastCause;
-        long queueTimer = -1;
+        /** Whether the exchange has waited in the queue; it is counted and timed once. */
+        boolean queued;
+        long queuedAt;
+        long queuedUntil;
 
         Exchange(Record question, byte[] wire, UpstreamGroup group, long deadline) {
             this.question = question;

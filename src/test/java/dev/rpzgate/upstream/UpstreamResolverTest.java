@@ -3,6 +3,7 @@ package dev.rpzgate.upstream;
 import dev.rpzgate.observability.DnsMetrics;
 import dev.rpzgate.testing.TestUpstream;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -332,6 +333,55 @@ class UpstreamResolverTest {
         assertThat(address(first.get())).isEqualTo("192.0.2.1");
         assertThat(address(second.get())).isEqualTo("192.0.2.1");
         assertThat(down.countQueries()).isZero();
+    }
+
+    @Test
+    void slotFreedByOtherLoopWakesQueue() throws Exception {
+        TestUpstream only = upstream("192.0.2.1");
+        only.delay(Duration.ofMillis(200));
+        Vertx vertx = Vertx.vertx();
+        resources.add(() -> vertx.close().toCompletionStage().toCompletableFuture().get());
+        DnsMetrics metrics = new DnsMetrics(new SimpleMeterRegistry());
+        Forwarding forwarding = Forwarding.of(List.of(Upstreams.parse(only.address())), Selection.SEQUENTIAL,
+                ResolverHarness.withCap(settings(Duration.ofSeconds(1), Duration.ofSeconds(3)), 1, 10,
+                        Duration.ofSeconds(2)), metrics);
+        // Two resolvers sharing one plan, as two event loops of the server do.
+        Context firstLoop = vertx.getOrCreateContext();
+        Context secondLoop = vertx.getOrCreateContext();
+        UpstreamResolver first = new UpstreamResolver(vertx, forwarding, metrics);
+        UpstreamResolver second = new UpstreamResolver(vertx, forwarding, metrics);
+        startOn(firstLoop, first);
+        startOn(secondLoop, second);
+
+        CompletableFuture<Message> holder = resolveOn(firstLoop, first, "one.example.");
+        await().atMost(Duration.ofSeconds(5)).until(() -> only.countQueries() == 1);
+        CompletableFuture<Message> waiter = resolveOn(secondLoop, second, "two.example.");
+
+        assertThat(address(holder.get(10, TimeUnit.SECONDS))).isEqualTo("192.0.2.1");
+        // The second loop has nothing in flight, so only the queue's poll can see the slot that the
+        // first loop freed; without it, the query would fail with OVER_CAPACITY after 2 s.
+        assertThat(address(waiter.get(10, TimeUnit.SECONDS))).isEqualTo("192.0.2.1");
+        assertThat(only.countQueries()).isEqualTo(2);
+    }
+
+    private static void startOn(Context loop, UpstreamResolver resolver) throws Exception {
+        CompletableFuture<Void> started = new CompletableFuture<>();
+        loop.runOnContext(v -> resolver.start().onComplete(result -> started.complete(null)));
+        started.get(10, TimeUnit.SECONDS);
+    }
+
+    private static CompletableFuture<Message> resolveOn(Context loop, UpstreamResolver resolver,
+                                                        String name) {
+        Record question = Record.newRecord(Name.fromConstantString(name), Type.A, DClass.IN);
+        CompletableFuture<Message> answer = new CompletableFuture<>();
+        loop.runOnContext(v -> resolver.resolve(question, false, false).onComplete(result -> {
+            if (result.succeeded()) {
+                answer.complete(result.result());
+            } else {
+                answer.completeExceptionally(result.cause());
+            }
+        }));
+        return answer;
     }
 
     @Test
