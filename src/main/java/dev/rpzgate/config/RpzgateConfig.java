@@ -53,6 +53,9 @@ public interface RpzgateConfig {
     /** Response policy settings. */
     Policy policy();
 
+    /** Answer cache settings. */
+    Cache cache();
+
     /** Upstream settings. */
     interface Upstream {
 
@@ -141,6 +144,81 @@ public interface RpzgateConfig {
 
         /** Selection policy of this domain; {@code rpzgate.upstream.selection} when unset. */
         Optional<Selection> selection();
+    }
+
+    /**
+     * Answer cache settings. The cache holds the upstream's answers, shared by every event loop;
+     * policy is applied to every answer that comes out of it.
+     */
+    interface Cache {
+
+        /** Whether upstream answers are cached. Off, every query goes to the upstream and RD=0 queries are forwarded too. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * Bound on the memory of the cached answers, such as {@code 64M}, each counted as its wire
+         * size plus 200 bytes, an estimate of the objects around it. Past it, the entries least likely
+         * to be asked again are evicted (Caffeine's W-TinyLFU).
+         */
+        @WithDefault("64M")
+        MemorySize maxSize();
+
+        /** Floor on the TTL of a positive answer; 0 keeps the upstream's TTLs. */
+        @WithDefault("0s")
+        Duration minTtl();
+
+        /** Ceiling on the TTL of every cached answer. */
+        @WithDefault("24h")
+        Duration maxTtl();
+
+        /**
+         * Ceiling on how long an NXDOMAIN or NODATA answer is cached. Below it, the negative TTL is the
+         * smaller of the SOA's TTL and its minimum field (RFC 2308 section 5).
+         */
+        @WithDefault("1h")
+        Duration maxNegativeTtl();
+
+        /** Prefetch settings. */
+        Prefetch prefetch();
+
+        /** Serve-stale settings (RFC 8767). */
+        ServeStale serveStale();
+
+        /** Prefetch settings. */
+        interface Prefetch {
+
+            /** Whether a popular entry asked in the last tenth of its TTL is refreshed in the background, once. */
+            @WithDefault("true")
+            boolean enabled();
+
+            /** Hits an entry needs, counted since it was stored, before it is prefetched. */
+            @WithDefault("3")
+            int minHits();
+        }
+
+        /** Serve-stale settings (RFC 8767). */
+        interface ServeStale {
+
+            /** Whether expired answers are served when the upstream fails or answers SERVFAIL. */
+            @WithDefault("true")
+            boolean enabled();
+
+            /** How long after it expired an answer may still be served stale; it is kept that long. */
+            @WithDefault("24h")
+            Duration maxStaleness();
+
+            /** TTL of every record in a stale answer; RFC 8767 suggests 30 seconds. */
+            @WithDefault("30s")
+            Duration answerTtl();
+
+            /**
+             * After a failed refresh, how long further queries for that answer get it stale at once,
+             * without waiting for the upstream again (the failure recheck timer of RFC 8767).
+             */
+            @WithDefault("30s")
+            Duration failureRecheck();
+        }
     }
 
     /** TCP listener settings. */

@@ -1,5 +1,6 @@
 package dev.rpzgate.observability;
 
+import dev.rpzgate.cache.CacheListener;
 import dev.rpzgate.wire.Transport;
 import dev.rpzgate.policy.PolicyStore;
 import dev.rpzgate.policy.PolicyZone;
@@ -14,6 +15,7 @@ import org.xbill.DNS.Rcode;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -186,6 +188,72 @@ public final class DnsMetrics {
                 asked.increment();
             }
         };
+    }
+
+    /**
+     * Returns the counters of the answer cache: {@code rpzgate_cache_hits_total},
+     * {@code rpzgate_cache_misses_total}, {@code rpzgate_cache_coalesced_total},
+     * {@code rpzgate_cache_stale_answers_total}, {@code rpzgate_cache_prefetches_total} and
+     * {@code rpzgate_cache_evictions_total} with {@code reason} {@code size} or {@code expired}.
+     */
+    public CacheListener cacheListener() {
+        Counter hits = cacheCounter("rpzgate_cache_hits", "Queries answered from a fresh cache entry");
+        Counter misses = cacheCounter("rpzgate_cache_misses",
+                "Queries without a fresh cache entry, sent upstream or, with RD clear, answered empty");
+        Counter coalesced = cacheCounter("rpzgate_cache_coalesced",
+                "Cache misses that waited for an upstream query already in flight for the same question");
+        Counter stale = cacheCounter("rpzgate_cache_stale_answers",
+                "Queries answered from an expired cache entry because the upstream failed");
+        Counter prefetches = cacheCounter("rpzgate_cache_prefetches",
+                "Popular cache entries refreshed in the background before they expired");
+        Counter bySize = Counter.builder("rpzgate_cache_evictions")
+                .description("Cache entries removed, by reason: size bound reached, or expired past the staleness bound")
+                .tag("reason", "size").register(registry);
+        Counter expired = Counter.builder("rpzgate_cache_evictions")
+                .description("Cache entries removed, by reason: size bound reached, or expired past the staleness bound")
+                .tag("reason", "expired").register(registry);
+        return new CacheListener() {
+            @Override
+            public void hit() {
+                hits.increment();
+            }
+
+            @Override
+            public void miss() {
+                misses.increment();
+            }
+
+            @Override
+            public void coalesced() {
+                coalesced.increment();
+            }
+
+            @Override
+            public void staleAnswer() {
+                stale.increment();
+            }
+
+            @Override
+            public void prefetch() {
+                prefetches.increment();
+            }
+
+            @Override
+            public void evicted(boolean sizeBound) {
+                (sizeBound ? bySize : expired).increment();
+            }
+        };
+    }
+
+    private Counter cacheCounter(String name, String description) {
+        return Counter.builder(name).description(description).register(registry);
+    }
+
+    /** Registers {@code rpzgate_cache_entries}, the number of cached answers, fresh and stale. */
+    public void registerCacheSize(LongSupplier entries) {
+        Gauge.builder("rpzgate_cache_entries", entries, supplier -> supplier.getAsLong())
+                .description("Answers in the cache, fresh and stale")
+                .register(registry);
     }
 
     /**

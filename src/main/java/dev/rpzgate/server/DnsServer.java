@@ -1,5 +1,6 @@
 package dev.rpzgate.server;
 
+import dev.rpzgate.cache.AnswerCache;
 import dev.rpzgate.config.RpzgateConfig;
 import dev.rpzgate.observability.DnsMetrics;
 import dev.rpzgate.observability.PolicyHitLog;
@@ -55,6 +56,9 @@ public class DnsServer {
     @Inject
     PolicyReloader reloader;
 
+    @Inject
+    AnswerCache answerCache;
+
     private final List<String> deployments = new ArrayList<>();
     private volatile int port = -1;
     private volatile boolean listening;
@@ -82,13 +86,13 @@ public class DnsServer {
             throw e;
         }
         DnsVerticle first = new DnsVerticle(settings(listen, listen.port(), true, reusePort, forwarding),
-                policyStore, notifyRouting, metrics, hitLog);
+                policyStore, notifyRouting, answerCache, metrics, hitLog);
         deployments.add(await(first));
         port = first.udpPort();
 
         for (int i = 1; i < loops; i++) {
             DnsVerticle next = new DnsVerticle(settings(listen, port, reusePort, reusePort, forwarding),
-                    policyStore, notifyRouting, metrics, hitLog);
+                    policyStore, notifyRouting, answerCache, metrics, hitLog);
             deployments.add(await(next));
         }
         listening = true;

@@ -1,5 +1,7 @@
 package dev.rpzgate.server;
 
+import dev.rpzgate.cache.AnswerCache;
+import dev.rpzgate.cache.CachingResolver;
 import dev.rpzgate.observability.DnsMetrics;
 import dev.rpzgate.observability.PolicyHitLog;
 import dev.rpzgate.policy.PolicyStore;
@@ -55,6 +57,7 @@ final class DnsVerticle extends AbstractVerticle {
     private final DnsMetrics metrics;
     private final PolicyHitLog hitLog;
     private final NotifyRouting notifyRouting;
+    private final AnswerCache answerCache;
 
     private UpstreamResolver resolver;
     private QueryPipeline pipeline;
@@ -63,9 +66,10 @@ final class DnsVerticle extends AbstractVerticle {
     private int udpPort = -1;
     private int tcpPort = -1;
 
-    DnsVerticle(Settings settings, PolicyStore policy, NotifyRouting notifyRouting, DnsMetrics metrics,
-                PolicyHitLog hitLog) {
+    DnsVerticle(Settings settings, PolicyStore policy, NotifyRouting notifyRouting, AnswerCache answerCache,
+                DnsMetrics metrics, PolicyHitLog hitLog) {
         this.notifyRouting = notifyRouting;
+        this.answerCache = answerCache;
         this.settings = settings;
         this.policy = policy;
         this.metrics = metrics;
@@ -83,9 +87,12 @@ final class DnsVerticle extends AbstractVerticle {
     @Override
     public void start(Promise<Void> started) {
         resolver = new UpstreamResolver(vertx, settings.forwarding(), metrics);
+        // Name-server lookups for NSDNAME and NSIP rules bypass the answer cache, because the finder
+        // keeps its own per-loop cache of the server sets that it derives from several answers.
         NameServerFinder nameServers = new NameServerFinder(resolver, System::currentTimeMillis,
                 metrics.nameServerLookups());
-        pipeline = new QueryPipeline(policy, resolver, nameServers, notifyRouting, metrics, hitLog);
+        CachingResolver cachingResolver = new CachingResolver(answerCache, resolver::resolve, context);
+        pipeline = new QueryPipeline(policy, cachingResolver, nameServers, notifyRouting, metrics, hitLog);
         resolver.start()
                 .compose(v -> settings.bindUdp() ? listenUdp(settings.port()) : Future.succeededFuture())
                 .compose(v -> listenTcp(udpPort > 0 ? udpPort : settings.port()))

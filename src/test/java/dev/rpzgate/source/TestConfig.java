@@ -347,6 +347,11 @@ final class TestConfig {
             public RpzgateConfig.Policy policy() {
                 return policy;
             }
+
+            @Override
+            public Cache cache() {
+                throw new UnsupportedOperationException("not used by the policy loaders");
+            }
         };
     }
 }

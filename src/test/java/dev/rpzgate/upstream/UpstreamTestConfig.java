@@ -115,6 +115,11 @@ final class UpstreamTestConfig {
             public Policy policy() {
                 return null;
             }
+
+            @Override
+            public Cache cache() {
+                return null;
+            }
         };
     }
 }
