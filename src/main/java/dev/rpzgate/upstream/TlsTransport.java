@@ -23,11 +23,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * DNS over TLS (RFC 7858): one persistent connection per upstream and event loop, opened on the
- * first query and again after the upstream or the idle timeout closed it. Queries are pipelined
- * with distinct IDs and answers are matched by ID in whatever order they come (RFC 7766 section
- * 6.2.1.1). The certificate must chain to the configured trust and carry the upstream's TLS name,
- * which is also sent as SNI.
+ * DNS over TLS (RFC 7858): one persistent connection per upstream and event loop, opened when the
+ * loop starts and again on the next query after the upstream or the idle timeout closed it.
+ * Queries are pipelined with distinct IDs, and answers are matched by ID in whatever order they
+ * come, as RFC 7766 allows. The certificate must chain to the configured trust and carry the
+ * upstream's TLS name, which is also sent as SNI.
  *
  * <p>Known limitation: queries carry no EDNS padding (RFC 8467), so their sizes are visible on the
  * wire.
