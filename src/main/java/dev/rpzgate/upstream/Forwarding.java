@@ -26,7 +26,7 @@ public final class Forwarding {
                            Duration queueTimeout, int maxFailures, Duration probeInterval, Name probeName,
                            Optional<Path> caFile, Duration idleTimeout) {
 
-        /** Settings with the defaults of the configuration and the given timeout per try. */
+        /** Settings with {@code tryTimeout} per try, a budget of two tries, and the configuration's other defaults. */
         public static Settings defaults(Duration tryTimeout) {
             return new Settings(tryTimeout, tryTimeout.multipliedBy(2), 1000, 100, Duration.ofMillis(250), 3,
                     Duration.ofSeconds(1), Name.root, Optional.empty(), Duration.ofSeconds(30));
