@@ -1,5 +1,9 @@
 package dev.rpzgate.server;
 
+import dev.rpzgate.cache.AnswerCache;
+import dev.rpzgate.cache.CacheClock;
+import dev.rpzgate.cache.CacheSettings;
+import dev.rpzgate.config.RpzgateConfig;
 import dev.rpzgate.observability.DnsMetrics;
 import dev.rpzgate.observability.PolicyHitLog;
 import dev.rpzgate.policy.PolicyStore;
@@ -32,5 +36,31 @@ final class Beans {
     @Singleton
     PolicyHitLog policyHitLog() {
         return new PolicyHitLog();
+    }
+
+    @Produces
+    @Singleton
+    CacheClock cacheClock() {
+        return CacheClock.system();
+    }
+
+    /** The answer cache that every event loop shares. */
+    @Produces
+    @Singleton
+    AnswerCache answerCache(RpzgateConfig config, CacheClock clock, DnsMetrics metrics) {
+        AnswerCache cache = new AnswerCache(cacheSettings(config.cache()), clock, metrics.cacheListener());
+        metrics.registerCacheSize(cache::size);
+        return cache;
+    }
+
+    static CacheSettings cacheSettings(RpzgateConfig.Cache config) {
+        if (config.prefetch().minHits() < 1) {
+            throw new IllegalArgumentException("rpzgate.cache.prefetch.min-hits must be at least 1, got "
+                    + config.prefetch().minHits());
+        }
+        return new CacheSettings(config.enabled(), config.maxSize().asLongValue(), config.minTtl(), config.maxTtl(),
+                config.maxNegativeTtl(), config.prefetch().enabled() ? config.prefetch().minHits() : 0,
+                config.serveStale().enabled() ? config.serveStale().maxStaleness() : java.time.Duration.ZERO,
+                config.serveStale().answerTtl(), config.serveStale().failureRecheck());
     }
 }

@@ -1,10 +1,12 @@
 package dev.rpzgate.server;
 
+import dev.rpzgate.cache.AnswerCache;
+import dev.rpzgate.cache.CachingResolver;
 import dev.rpzgate.observability.DnsMetrics;
 import dev.rpzgate.observability.PolicyHitLog;
 import dev.rpzgate.policy.PolicyStore;
 import dev.rpzgate.upstream.NameServerFinder;
-import dev.rpzgate.upstream.Upstream;
+import dev.rpzgate.upstream.Forwarding;
 import dev.rpzgate.upstream.UpstreamResolver;
 import dev.rpzgate.wire.Transport;
 import io.netty.bootstrap.Bootstrap;
@@ -34,7 +36,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,9 +47,9 @@ final class DnsVerticle extends AbstractVerticle {
 
     private static final Logger LOG = Logger.getLogger(DnsVerticle.class);
 
-    /** Listen address, transport options and upstreams of one instance. */
+    /** Listen address, transport options and upstreams of one instance; the forwarding plan is shared by every loop. */
     record Settings(String host, int port, boolean bindUdp, boolean reusePort, Duration tcpIdleTimeout,
-                    List<Upstream> upstreams, Duration upstreamTimeout) {
+                    Forwarding forwarding) {
     }
 
     private final Settings settings;
@@ -56,6 +57,7 @@ final class DnsVerticle extends AbstractVerticle {
     private final DnsMetrics metrics;
     private final PolicyHitLog hitLog;
     private final NotifyRouting notifyRouting;
+    private final AnswerCache answerCache;
 
     private UpstreamResolver resolver;
     private QueryPipeline pipeline;
@@ -64,9 +66,10 @@ final class DnsVerticle extends AbstractVerticle {
     private int udpPort = -1;
     private int tcpPort = -1;
 
-    DnsVerticle(Settings settings, PolicyStore policy, NotifyRouting notifyRouting, DnsMetrics metrics,
-                PolicyHitLog hitLog) {
+    DnsVerticle(Settings settings, PolicyStore policy, NotifyRouting notifyRouting, AnswerCache answerCache,
+                DnsMetrics metrics, PolicyHitLog hitLog) {
         this.notifyRouting = notifyRouting;
+        this.answerCache = answerCache;
         this.settings = settings;
         this.policy = policy;
         this.metrics = metrics;
@@ -83,10 +86,13 @@ final class DnsVerticle extends AbstractVerticle {
 
     @Override
     public void start(Promise<Void> started) {
-        resolver = new UpstreamResolver(vertx, settings.upstreams(), settings.upstreamTimeout(), metrics);
+        resolver = new UpstreamResolver(vertx, settings.forwarding(), metrics);
+        // Name-server lookups for NSDNAME and NSIP rules bypass the answer cache, because the finder
+        // keeps its own per-loop cache of the server sets that it derives from several answers.
         NameServerFinder nameServers = new NameServerFinder(resolver, System::currentTimeMillis,
                 metrics.nameServerLookups());
-        pipeline = new QueryPipeline(policy, resolver, nameServers, notifyRouting, metrics, hitLog);
+        CachingResolver cachingResolver = new CachingResolver(answerCache, resolver::resolve, context);
+        pipeline = new QueryPipeline(policy, cachingResolver, nameServers, notifyRouting, metrics, hitLog);
         resolver.start()
                 .compose(v -> settings.bindUdp() ? listenUdp(settings.port()) : Future.succeededFuture())
                 .compose(v -> listenTcp(udpPort > 0 ? udpPort : settings.port()))

@@ -1,5 +1,7 @@
 package dev.rpzgate.server;
 
+import dev.rpzgate.cache.CachingResolver;
+import dev.rpzgate.cache.ResolvedAnswer;
 import dev.rpzgate.observability.DnsMetrics;
 import dev.rpzgate.observability.PolicyHitLog;
 import dev.rpzgate.policy.ExtendedError;
@@ -9,7 +11,6 @@ import dev.rpzgate.policy.PolicyStore;
 import dev.rpzgate.source.transfer.NotifyDispatcher;
 import dev.rpzgate.upstream.NameServerFinder;
 import dev.rpzgate.upstream.NameServerFinder.NameServers;
-import dev.rpzgate.upstream.UpstreamResolver;
 import io.vertx.core.Future;
 import dev.rpzgate.wire.ClientQuery;
 import dev.rpzgate.wire.Responses;
@@ -38,18 +39,27 @@ import java.util.function.Consumer;
 /**
  * The path of one query, top to bottom: parse the packet, look the query name up in the policy
  * snapshot, then either answer from the policy (NXDOMAIN, NODATA, local data, TCP-only), say
- * nothing (DROP), or forward to the upstream (no match, PASSTHRU, the target of a CNAME rewrite);
- * last, shape the answer for the client and count it.
+ * nothing (DROP), or resolve through the answer cache and the upstream (no match, PASSTHRU, the
+ * target of a CNAME rewrite) and check the answer against the policy; last, shape the answer for
+ * the client and count it.
+ *
+ * <p>The cache holds upstream answers only, and every answer out of it meets the policy snapshot
+ * in force, so a rule added or removed applies to the next query. Rewritten answers never enter the
+ * cache.
  *
  * <p>One instance serves one event loop. Nothing here blocks or locks: the policy is an immutable
- * snapshot and the upstream resolver calls back on the same loop.
+ * snapshot and the caching resolver calls back on the same loop.
  */
 public final class QueryPipeline {
 
     private static final Logger LOG = Logger.getLogger(QueryPipeline.class);
 
+    /** EDNS options of an answer served stale because the upstream failed (RFC 8767, RFC 8914). */
+    private static final List<EDNSOption> STALE_ANSWER =
+            List.of(new ExtendedErrorCodeOption(ExtendedErrorCodeOption.STALE_ANSWER));
+
     private final PolicyStore policy;
-    private final UpstreamResolver upstream;
+    private final CachingResolver resolver;
     private final DnsMetrics metrics;
     private final PolicyHitLog hitLog;
     private final PolicyAnswers policyAnswers;
@@ -57,10 +67,10 @@ public final class QueryPipeline {
     private final NameServerFinder nameServers;
     private final NotifyRouting notifyRouting;
 
-    public QueryPipeline(PolicyStore policy, UpstreamResolver upstream, NameServerFinder nameServers,
+    public QueryPipeline(PolicyStore policy, CachingResolver resolver, NameServerFinder nameServers,
                          NotifyRouting notifyRouting, DnsMetrics metrics, PolicyHitLog hitLog) {
         this.policy = policy;
-        this.upstream = upstream;
+        this.resolver = resolver;
         this.metrics = metrics;
         this.hitLog = hitLog;
         this.policyAnswers = new PolicyAnswers();
@@ -124,8 +134,9 @@ public final class QueryPipeline {
      */
     private void applyUnlessSigned(ClientQuery query, PolicySet snapshot, PolicyDecision decision,
                                    Consumer<byte[]> reply) {
-        upstream.resolve(query.question(), true, query.checkingDisabled()).onComplete(result -> {
-            if (result.succeeded() && PolicyEvaluator.isSigned(result.result())) {
+        resolver.resolve(query.question(), true, query.checkingDisabled(), query.recursionDesired())
+                .onComplete(result -> {
+            if (result.succeeded() && PolicyEvaluator.isSigned(result.result().message())) {
                 sendForwarded(query, result.result(), reply);
             } else {
                 apply(query, snapshot, decision, reply);
@@ -204,19 +215,22 @@ public final class QueryPipeline {
     }
 
     /**
-     * Forwards the query and checks the answer against the triggers that need it, in the first
-     * {@code zoneLimit} zones of {@code snapshot}, the policy in force when the query arrived.
+     * Resolves the query through the cache and the upstream, and checks the answer against the
+     * triggers that need it, in the first {@code zoneLimit} zones of {@code snapshot}, the policy in
+     * force when the query arrived. With RD clear only the cache answers, as BIND does.
      */
     private void forward(ClientQuery query, PolicySet snapshot, int zoneLimit, Consumer<byte[]> reply) {
-        upstream.resolve(query.question(), query.dnssecOk(), query.checkingDisabled()).onComplete(result -> {
+        resolver.resolve(query.question(), query.dnssecOk(), query.checkingDisabled(), query.recursionDesired())
+                .onComplete(result -> {
             if (result.failed()) {
                 LOG.debugf("answering SERVFAIL to %s: %s", query, result.cause().getMessage());
                 send(query, Responses.newAnswer(query, Rcode.SERVFAIL), reply);
                 return;
             }
-            Message answer = result.result();
+            ResolvedAnswer resolved = result.result();
+            Message answer = resolved.message();
             if (zoneLimit == 0) {
-                sendForwarded(query, answer, reply);
+                sendForwarded(query, resolved, reply);
                 return;
             }
             List<AnswerStage> stages = AnswerStage.of(query.qname(), answer);
@@ -224,9 +238,9 @@ public final class QueryPipeline {
                 PolicyDecision decision = evaluator.matchAnswer(query, answer, snapshot, zoneLimit, stages,
                         servers.result());
                 if (decision == null) {
-                    sendForwarded(query, answer, reply);
+                    sendForwarded(query, resolved, reply);
                 } else {
-                    applyToAnswer(query, decision, answer, reply);
+                    applyToAnswer(query, decision, resolved, reply);
                 }
             });
         });
@@ -252,7 +266,8 @@ public final class QueryPipeline {
     }
 
     /** Answers as a decision that the upstream's answer triggered says. */
-    private void applyToAnswer(ClientQuery query, PolicyDecision decision, Message answer, Consumer<byte[]> reply) {
+    private void applyToAnswer(ClientQuery query, PolicyDecision decision, ResolvedAnswer answer,
+                               Consumer<byte[]> reply) {
         evaluator.recordHit(query, decision);
         switch (decision.action()) {
             case PASSTHRU -> sendForwarded(query, answer, reply);
@@ -270,13 +285,14 @@ public final class QueryPipeline {
         }
     }
 
-    private void sendForwarded(ClientQuery query, Message answer, Consumer<byte[]> reply) {
+    private void sendForwarded(ClientQuery query, ResolvedAnswer resolved, Consumer<byte[]> reply) {
         // rpzgate is not authoritative for what it forwards, and the question goes back as the
         // client wrote it, letter case included.
+        Message answer = resolved.message();
         answer.getHeader().unsetFlag(Flags.AA);
         answer.removeAllRecords(Section.QUESTION);
         answer.addRecord(query.question(), Section.QUESTION);
-        send(query, answer, reply);
+        send(query, answer, resolved.stale() && query.hasEdns() ? STALE_ANSWER : List.of(), reply);
     }
 
     /** Answers from the rule's records; a CNAME rewrite is then resolved through the upstream. */
@@ -287,14 +303,16 @@ public final class QueryPipeline {
             return;
         }
         Record targetQuestion = Record.newRecord(local.cnameTarget(), query.qtype(), query.qclass());
-        upstream.resolve(targetQuestion, query.dnssecOk(), query.checkingDisabled()).onComplete(result -> {
+        resolver.resolve(targetQuestion, query.dnssecOk(), query.checkingDisabled(), query.recursionDesired())
+                .onComplete(result -> {
             if (result.failed()) {
                 LOG.debugf("answering SERVFAIL to %s: CNAME target %s: %s", query, local.cnameTarget(),
                         result.cause().getMessage());
                 send(query, Responses.newAnswer(query, Rcode.SERVFAIL), reply);
                 return;
             }
-            sendRewrite(query, decision, policyAnswers.appendCnameTarget(local.answer(), result.result()), reply);
+            sendRewrite(query, decision,
+                    policyAnswers.appendCnameTarget(local.answer(), result.result().message()), reply);
         });
     }
 

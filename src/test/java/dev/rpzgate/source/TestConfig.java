@@ -334,6 +334,11 @@ final class TestConfig {
             }
 
             @Override
+            public Optional<List<ForwardZone>> forwardZones() {
+                return Optional.empty();
+            }
+
+            @Override
             public Upstream upstream() {
                 throw new UnsupportedOperationException("not used by the policy loaders");
             }
@@ -346,6 +351,11 @@ final class TestConfig {
             @Override
             public RpzgateConfig.Policy policy() {
                 return policy;
+            }
+
+            @Override
+            public Cache cache() {
+                throw new UnsupportedOperationException("not used by the policy loaders");
             }
         };
     }
