@@ -52,12 +52,15 @@ import java.util.concurrent.TimeUnit;
  * fails keeps the last good zone. Reading and indexing of files and downloads run on one daemon
  * thread, {@code rpzgate-zone-loader}, never on an event loop. One thread means those zones load
  * one after another, so at most one new zone is being built beside the zones in force, which
- * bounds the extra memory a reload needs. Each transferred zone is built on the worker thread of
- * its own source, so a large transfer can build beside a file or URL load.
+ * bounds the extra memory a reload needs. A new version shares every rule that did not change
+ * with the version in force, so that extra memory is mostly its tables. Each transferred zone is
+ * built on the worker thread of its own source, so a large transfer can build beside a file or
+ * URL load.
  *
- * <p>File zones are watched with {@link ZoneFileWatcher} (inotify on Linux) so that an edit is in
- * force within a fraction of a second, and checked every 30 seconds as well, because inotify
- * sees no change on network file systems and loses events on overflow.
+ * <p>File zones, and the files they read through {@code $INCLUDE}, are watched with
+ * {@link ZoneFileWatcher} (inotify on Linux) so that an edit is in force within a fraction of a
+ * second, and checked every 30 seconds as well, because inotify sees no change on network file
+ * systems and loses events on overflow.
  */
 @ApplicationScoped
 public class PolicyReloader {
