@@ -30,7 +30,7 @@ public record ZoneUpdate(TransferType type, ZoneSnapshot previous, ZoneSnapshot 
         deltas = List.copyOf(deltas);
     }
 
-    /** Returns the number of records that the deltas remove and add, SOA records included. */
+    /** Returns the number of records that the deltas remove and add, without the SOA records that frame each delta. */
     public long changedRecords() {
         long changed = 0;
         for (ZoneDelta delta : deltas) {
