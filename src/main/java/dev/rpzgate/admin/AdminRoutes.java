@@ -40,7 +40,7 @@ public class AdminRoutes {
             if (status.inForce() != null) {
                 zone.put("serial", status.inForce().serial())
                         .put("rules", status.inForce().ruleCount())
-                        .put("skippedRecords", status.inForce().skipped().size());
+                        .put("skippedRecords", status.inForce().skippedCount());
             }
             reloader.heldSerial(status.zone()).ifPresent(serial -> zone.put("heldSerial", serial));
             zones.add(zone);

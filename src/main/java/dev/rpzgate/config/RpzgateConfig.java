@@ -1,6 +1,7 @@
 package dev.rpzgate.config;
 
 import dev.rpzgate.policy.PolicyStore;
+import dev.rpzgate.upstream.Selection;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -25,10 +26,19 @@ public interface RpzgateConfig {
     String listen();
 
     /**
-     * Upstream resolvers as {@code host[:port]}, in order of preference. When unset, the
-     * {@code nameserver} lines of {@link #resolvConf()} are used, as CoreDNS does.
+     * Upstream resolvers, each {@code host[:port]} for DNS over UDP and TCP,
+     * {@code tls://host[:port][#name]} for DNS over TLS or {@code https://host[:port][/path][#name]}
+     * for DNS over HTTPS, where host is an IP address and name is what the certificate must carry.
+     * When unset, the {@code nameserver} lines of {@link #resolvConf()} are used, as CoreDNS does.
      */
     Optional<List<String>> upstreams();
+
+    /**
+     * Domains forwarded to their own upstreams instead of {@link #upstreams()}, such as
+     * {@code cluster.local} to kube-dns; the longest matching domain wins. Written as
+     * {@code rpzgate.forward-zones[0].name=...} in properties, or as a YAML list.
+     */
+    Optional<List<ForwardZone>> forwardZones();
 
     /** Resolver configuration file read when {@link #upstreams()} is unset. */
     @WithDefault("/etc/resolv.conf")
@@ -52,6 +62,88 @@ public interface RpzgateConfig {
         /** Time to wait for one upstream before the query goes to the next one. */
         @WithDefault("2s")
         Duration timeout();
+
+        /**
+         * Time a query may spend on upstreams in all, across failovers and the wait for a free slot
+         * under {@link #maxInFlight()}; past it the query fails, and the client gets SERVFAIL.
+         */
+        @WithDefault("4s")
+        Duration queryTimeout();
+
+        /**
+         * Which healthy upstream a query goes to first: {@code sequential} (the first in configured
+         * order), {@code random}, or {@code fastest} (lowest smoothed response time, with a share of
+         * queries sent elsewhere to keep the other times current).
+         */
+        @WithDefault("sequential")
+        Selection selection();
+
+        /**
+         * Queries that one rpzgate instance keeps in flight to one upstream at most, shared by every
+         * event loop; past it a query goes to another upstream or waits in a queue.
+         */
+        @WithDefault("1000")
+        int maxInFlight();
+
+        /** Queries that may wait for a free slot, per event loop and forward zone, when every upstream is at its cap. */
+        @WithDefault("100")
+        int maxQueued();
+
+        /** Time a query waits for a free slot before it fails; {@link #queryTimeout()} still applies. */
+        @WithDefault("250ms")
+        Duration queueTimeout();
+
+        /** Health checks. */
+        Health health();
+
+        /** DNS over TLS and DNS over HTTPS settings. */
+        Tls tls();
+    }
+
+    /** Health checks of upstreams. */
+    interface Health {
+
+        /**
+         * Failures in a row (timeouts, send errors, SERVFAIL or REFUSED answers) after which an
+         * upstream is marked down and probed until it answers again.
+         */
+        @WithDefault("3")
+        int maxFailures();
+
+        /** Time between two probes of an upstream that is marked down. */
+        @WithDefault("1s")
+        Duration probeInterval();
+
+        /** Name asked, with type NS, to probe an upstream that is marked down. */
+        @WithDefault(".")
+        String probeName();
+    }
+
+    /** DNS over TLS and DNS over HTTPS settings. */
+    interface Tls {
+
+        /**
+         * PEM file of the certificate authorities that upstream certificates must chain to; the
+         * JVM's default trust store when unset.
+         */
+        Optional<String> caFile();
+
+        /** An upstream connection with no traffic for this long is closed, and opened again on the next query. */
+        @WithDefault("30s")
+        Duration idleTimeout();
+    }
+
+    /** A domain forwarded to its own upstreams, as Unbound's {@code forward-zone}. */
+    interface ForwardZone {
+
+        /** Domain; queries for it and every name below it go to {@link #upstreams()}. */
+        String name();
+
+        /** Upstreams of this domain, in the syntax of {@code rpzgate.upstreams}. */
+        List<String> upstreams();
+
+        /** Selection policy of this domain; {@code rpzgate.upstream.selection} when unset. */
+        Optional<Selection> selection();
     }
 
     /**

@@ -9,10 +9,12 @@ import dev.rpzgate.upstream.NameServerFinder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.xbill.DNS.Rcode;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
 
@@ -34,6 +36,7 @@ public final class DnsMetrics {
     private final Map<String, Map<String, Counter>> policyHits = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Counter>> wouldHits = new ConcurrentHashMap<>();
     private final Map<String, UpstreamCounters> upstreams = new ConcurrentHashMap<>();
+    private final Map<String, ZoneCounters> zones = new ConcurrentHashMap<>();
 
     public DnsMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -106,7 +109,7 @@ public final class DnsMetrics {
                 PolicyZone::serial);
         gauge("rpzgate_policy_zone_rules", "Rules of the policy zone in force", zone, store, PolicyZone::ruleCount);
         gauge("rpzgate_policy_zone_skipped_records", "Records of the policy zone skipped because they cannot be policy",
-                zone, store, loaded -> loaded.skipped().size());
+                zone, store, PolicyZone::skippedCount);
         for (PolicyZone loaded : store.loadedZones().zones()) {
             if (loaded.name().toString(true).equals(zone)) {
                 registerSkippedReasons(loaded, store);
@@ -121,8 +124,7 @@ public final class DnsMetrics {
      */
     public void registerSkippedReasons(PolicyZone loaded, PolicyStore store) {
         String zone = loaded.name().toString(true);
-        loaded.skipped().stream().map(SkippedRecord::category).distinct()
-                .forEach(reason -> skippedByReason(zone, reason, store));
+        loaded.skippedByCategory().keySet().forEach(reason -> skippedByReason(zone, reason, store));
     }
 
     /** Registers the gauge of one zone's skipped records of one kind, {@link SkippedRecord#category()}. */
@@ -130,7 +132,7 @@ public final class DnsMetrics {
         Gauge.builder("rpzgate_policy_zone_skipped_records_by_reason", store, current -> {
                     for (PolicyZone loaded : current.loadedZones().zones()) {
                         if (loaded.name().toString(true).equals(zone)) {
-                            return loaded.skipped().stream().filter(r -> r.category().equals(reason)).count();
+                            return loaded.skippedByCategory().getOrDefault(reason, 0);
                         }
                     }
                     return Double.NaN;
@@ -253,38 +255,86 @@ public final class DnsMetrics {
                 .register(registry);
     }
 
-    /** Returns the counters of one upstream, registering them on first use. */
-    public UpstreamCounters upstream(String upstream) {
-        return upstreams.computeIfAbsent(upstream, name -> new UpstreamCounters(registry, name));
+    /**
+     * Returns the meters of one upstream of one forward zone ({@code .} for the default upstreams),
+     * registering them on first use: queries, answers by rcode, timeouts, response time, queries
+     * turned away at the in-flight cap, and the gauges {@code up} and {@code inFlight} read from
+     * {@code state} at scrape time.
+     */
+    public <T> UpstreamCounters upstream(String zone, String upstream, T state, ToDoubleFunction<T> up,
+                                         ToDoubleFunction<T> inFlight) {
+        return upstreams.computeIfAbsent(zone + " " + upstream, key -> {
+            Gauge.builder("rpzgate_upstream_up", state, up)
+                    .description("Whether the upstream is in rotation (1) or marked down and probed (0)")
+                    .tag("zone", zone).tag("upstream", upstream)
+                    .strongReference(true)
+                    .register(registry);
+            Gauge.builder("rpzgate_upstream_in_flight", state, inFlight)
+                    .description("Queries sent to the upstream and not yet answered, across all forward zones")
+                    .tag("zone", zone).tag("upstream", upstream)
+                    .strongReference(true)
+                    .register(registry);
+            return new UpstreamCounters(registry, zone, upstream);
+        });
+    }
+
+    /** Returns the counters of queries of one forward zone that met every upstream at its in-flight cap. */
+    public ZoneCounters forwardZone(String zone) {
+        return zones.computeIfAbsent(zone, key -> new ZoneCounters(registry, zone));
     }
 
     /** Counters of one upstream, held by the resolver so that no lookup happens per query. */
     public static final class UpstreamCounters {
         private final MeterRegistry registry;
+        private final String zone;
         private final String upstream;
+        private final Counter queries;
         private final Counter[] answers = new Counter[RCODES];
         private final Counter timeouts;
+        private final Counter overCapacity;
+        private final Timer latency;
 
-        UpstreamCounters(MeterRegistry registry, String upstream) {
+        UpstreamCounters(MeterRegistry registry, String zone, String upstream) {
             this.registry = registry;
+            this.zone = zone;
             this.upstream = upstream;
             answers[Rcode.NOERROR] = answerCounter(Rcode.NOERROR);
+            this.queries = Counter.builder("rpzgate_upstream_queries")
+                    .description("Queries sent to an upstream, probes included")
+                    .tag("zone", zone).tag("upstream", upstream)
+                    .register(registry);
             this.timeouts = Counter.builder("rpzgate_upstream_timeouts")
-                    .description("Queries to an upstream that timed out or could not be sent")
-                    .tag("upstream", upstream)
+                    .description("Queries to an upstream that got no usable answer in time or could not be sent")
+                    .tag("zone", zone).tag("upstream", upstream)
+                    .register(registry);
+            this.overCapacity = Counter.builder("rpzgate_upstream_over_capacity")
+                    .description("Queries that found an upstream at rpzgate.upstream.max-in-flight and went elsewhere or waited")
+                    .tag("zone", zone).tag("upstream", upstream)
+                    .register(registry);
+            this.latency = Timer.builder("rpzgate_upstream_latency")
+                    .description("Time from sending a query to an upstream to its answer")
+                    .tag("zone", zone).tag("upstream", upstream)
+                    .publishPercentileHistogram(true)
                     .register(registry);
         }
 
         private Counter answerCounter(int rcode) {
             return Counter.builder("rpzgate_upstream_responses")
                     .description("Answers received from an upstream, by response code")
+                    .tag("zone", zone)
                     .tag("upstream", upstream)
                     .tag("rcode", Rcode.string(rcode))
                     .register(registry);
         }
 
-        /** Counts an answer with {@code rcode}. */
-        public void answer(int rcode) {
+        /** Counts a query sent. */
+        public void query() {
+            queries.increment();
+        }
+
+        /** Counts an answer with {@code rcode} that came {@code nanos} after the query left. */
+        public void answer(int rcode, long nanos) {
+            latency.record(nanos, TimeUnit.NANOSECONDS);
             if (rcode < 0 || rcode >= RCODES) {
                 answerCounter(rcode).increment();
                 return;
@@ -300,6 +350,36 @@ public final class DnsMetrics {
         /** Counts a query that got no usable answer in time. */
         public void timeout() {
             timeouts.increment();
+        }
+
+        /** Counts a query that found the upstream at its in-flight cap. */
+        public void overCapacity() {
+            overCapacity.increment();
+        }
+    }
+
+    /** Counters of the queries of one forward zone that found every upstream at its in-flight cap. */
+    public static final class ZoneCounters {
+        private final Counter queued;
+        private final Counter rejected;
+
+        ZoneCounters(MeterRegistry registry, String zone) {
+            this.queued = Counter.builder("rpzgate_upstream_queued")
+                    .description("Queries that waited for a free slot because every upstream was at its in-flight cap")
+                    .tag("zone", zone)
+                    .register(registry);
+            this.rejected = Counter.builder("rpzgate_upstream_rejected")
+                    .description("Queries that failed because every upstream stayed at its in-flight cap")
+                    .tag("zone", zone)
+                    .register(registry);
+        }
+
+        public void queued() {
+            queued.increment();
+        }
+
+        public void rejected() {
+            rejected.increment();
         }
     }
 }

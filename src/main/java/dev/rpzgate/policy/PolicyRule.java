@@ -96,6 +96,38 @@ public final class PolicyRule {
         }
     }
 
+    /** Returns the trigger without the {@code *} label of a wildcard, the key of the rule in its zone's table. */
+    Name triggerBase() {
+        return triggerBase;
+    }
+
+    /**
+     * Returns whether {@code other} answers every query exactly as this rule does: it is
+     * {@link #equals equal}, and its local data has the same TTLs and the same spelling, which
+     * dnsjava's {@code RRset.equals} does not compare. A reload then keeps the rule of the zone in
+     * force instead of a new copy.
+     */
+    boolean answersLike(PolicyRule other) {
+        if (!equals(other)) {
+            return false;
+        }
+        for (int i = 0; i < localData.size(); i++) {
+            RRset mine = localData.get(i);
+            RRset theirs = other.localData.get(i);
+            if (mine.getTTL() != theirs.getTTL()) {
+                return false;
+            }
+            List<Record> myRecords = mine.rrs(false);
+            List<Record> theirRecords = theirs.rrs(false);
+            for (int j = 0; j < myRecords.size(); j++) {
+                if (!myRecords.get(j).rdataToString().equals(theirRecords.get(j).rdataToString())) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /** Returns whether the first label of the trigger is {@code *}. */
     public boolean wildcard() {
         return wildcard;

@@ -2,6 +2,7 @@ package dev.rpzgate.policy;
 
 import java.net.InetAddress;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.SOARecord;
@@ -26,6 +27,8 @@ public final class PolicyZone {
     private final NameTriggerTable<NsdnameRule> nsdnameTable;
     private final IpPrefixTable nsipRules;
     private final List<SkippedRecord> skipped;
+    private final int skippedCount;
+    private final Map<String, Integer> skippedByCategory;
 
     /**
      * Creates a zone from tables that {@link PolicyZoneBuilder#build()} made.
@@ -44,7 +47,7 @@ public final class PolicyZone {
             List<NsdnameRule> nsdnameRules,
             NameTriggerTable<NsdnameRule> nsdnameTable,
             IpPrefixTable nsipRules,
-            List<SkippedRecord> skipped) {
+            SkippedTally skipped) {
         this.name = Objects.requireNonNull(name, "name");
         this.soa = soa;
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -55,7 +58,9 @@ public final class PolicyZone {
         this.nsdnameRules = List.copyOf(nsdnameRules);
         this.nsdnameTable = Objects.requireNonNull(nsdnameTable, "nsdnameTable");
         this.nsipRules = Objects.requireNonNull(nsipRules, "nsipRules");
-        this.skipped = List.copyOf(skipped);
+        this.skipped = List.copyOf(skipped.kept());
+        this.skippedCount = skipped.count();
+        this.skippedByCategory = skipped.byCategory();
     }
 
     /** Returns the zone origin, absolute. */
@@ -97,9 +102,28 @@ public final class PolicyZone {
         return qnameRules.size();
     }
 
-    /** Returns every record that did not become part of a rule, ordered by line. */
+    /**
+     * Returns records that did not become part of a rule, ordered by line: all of them when there
+     * are at most 100, else the 100 with the lowest line numbers. After an IXFR the list may hold
+     * fewer than 100 although more were skipped, because the records past the first 100 are not
+     * kept; {@link #skippedCount()} is always exact.
+     */
     public List<SkippedRecord> skipped() {
         return skipped;
+    }
+
+    /** Returns the number of records that did not become part of a rule. */
+    public int skippedCount() {
+        return skippedCount;
+    }
+
+    /** Returns the number of skipped records by {@link SkippedRecord#category()}, for categories that occur. */
+    public Map<String, Integer> skippedByCategory() {
+        return skippedByCategory;
+    }
+
+    NameTriggerTable<PolicyRule> qnameTable() {
+        return qnameRules;
     }
 
     /** Returns the {@code rpz-ip} rules, in file order. */
@@ -251,6 +275,6 @@ public final class PolicyZone {
     @Override
     public String toString() {
         return "PolicyZone[" + name + " serial " + serial() + " from " + source + ", "
-                + ruleCount() + " rules, " + skipped.size() + " skipped]";
+                + ruleCount() + " rules, " + skippedCount + " skipped]";
     }
 }

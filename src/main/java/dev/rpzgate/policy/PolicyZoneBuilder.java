@@ -2,12 +2,14 @@ package dev.rpzgate.policy;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.function.IntUnaryOperator;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Name;
@@ -54,14 +56,17 @@ public final class PolicyZoneBuilder {
     private final ZoneSettings settings;
     private final String source;
 
+    // QNAME rules of the zone in force, whose equal rules and names this version shares, or null.
+    private final NameTriggerTable<PolicyRule> base;
+
     private SOARecord soa;
 
     // Values are PolicyRule or PendingData. build() replaces every PendingData with a rule.
-    private final HashMap<Name, Object> exactRules = new HashMap<>();
+    private final NameMap exactRules = new NameMap();
     // Keyed by the trigger without its * label, which the rule keeps as its trigger base.
-    private final HashMap<Name, Object> wildcardRules = new HashMap<>();
+    private final NameMap wildcardRules = new NameMap();
     private final LinkedHashMap<Name, SpecialTrigger> specialTriggers = new LinkedHashMap<>();
-    private final List<SkippedRecord> skipped = new ArrayList<>();
+    private final SkippedTally skipped = new SkippedTally();
     private boolean built;
 
     /**
@@ -73,7 +78,25 @@ public final class PolicyZoneBuilder {
      *     {@link SkippedRecord#file()} and log lines
      */
     public PolicyZoneBuilder(Name origin, ZoneSettings settings, String source) {
+        this(origin, settings, source, null);
+    }
+
+    /**
+     * Creates a builder for a new version of {@code inForce}, the version of the zone in force.
+     * Where a QNAME rule of the new version answers exactly as the rule of {@code inForce} with the
+     * same trigger, the new version keeps that rule object and its trigger name instead of a copy,
+     * so while a reload of a mostly unchanged zone runs, the new version costs little more than
+     * its tables. The result is the same zone that a builder without {@code inForce} builds.
+     *
+     * <p>NOTE: names compare without regard to ASCII case, so a new version that changes only the
+     * case of an owner keeps the old spelling, which shows in {@link PolicyRule#trigger()} and log
+     * lines; matching is not affected.
+     *
+     * @param inForce the version in force, or null; ignored when its origin differs
+     */
+    public PolicyZoneBuilder(Name origin, ZoneSettings settings, String source, PolicyZone inForce) {
         this.origin = Objects.requireNonNull(origin, "origin");
+        this.base = inForce != null && inForce.name().equals(origin) ? inForce.qnameTable() : null;
         if (!origin.isAbsolute()) {
             throw new IllegalArgumentException("zone origin must be absolute: " + origin);
         }
@@ -172,10 +195,11 @@ public final class PolicyZoneBuilder {
             return;
         }
 
-        Map<Name, Object> rules = wildcard ? wildcardRules : exactRules;
+        NameMap rules = wildcard ? wildcardRules : exactRules;
         Object state = rules.get(trigger);
         if (state == null) {
-            rules.put(trigger, PolicyRule.ofAction(origin, trigger, wildcard, TriggerType.QNAME, action));
+            PolicyRule rule = actionRule(sharedName(trigger, wildcard), wildcard, TriggerType.QNAME, action);
+            rules.put(rule.triggerBase(), rule);
             return;
         }
         PolicyAction first = state instanceof PolicyRule rule ? rule.action() : PolicyAction.LOCAL_DATA;
@@ -199,7 +223,11 @@ public final class PolicyZoneBuilder {
             throw new IllegalStateException("build() was already called for zone " + origin);
         }
         built = true;
+        return zoneWith(soa, new NameTriggerTable<>(finish(exactRules), finish(wildcardRules), base), skipped);
+    }
 
+    /** Builds the zone from the special triggers of this builder and the given QNAME rules and skipped records. */
+    private PolicyZone zoneWith(SOARecord zoneSoa, NameTriggerTable<PolicyRule> qnameRules, SkippedTally tally) {
         List<IpTriggerRule> ipRules = new ArrayList<>();
         List<IpTriggerRule> clientIpRules = new ArrayList<>();
         List<NsdnameRule> nsdnameRules = new ArrayList<>();
@@ -215,36 +243,139 @@ public final class PolicyZoneBuilder {
             }
         }
 
-        // Records dropped after their owner got an action CNAME were added out of file order.
-        skipped.sort(Comparator.comparingInt(SkippedRecord::line));
         return new PolicyZone(
                 origin,
-                soa,
+                zoneSoa,
                 settings,
                 source,
-                new NameTriggerTable<>(finish(exactRules), finish(wildcardRules)),
+                qnameRules,
                 new IpPrefixTable(ipRules),
                 new IpPrefixTable(clientIpRules),
                 nsdnameRules,
                 nsdnameTable(nsdnameRules),
                 new IpPrefixTable(nsipRules),
-                skipped);
+                tally);
+    }
+
+    /**
+     * Returns the owners whose records {@link #applyChanges} needs besides the owners that the
+     * changes touch: the zone apex and the owner of every {@code rpz-ip}, {@code rpz-client-ip},
+     * {@code rpz-nsip} and {@code rpz-nsdname} rule. Those rules are rebuilt from their records on
+     * every change, because their order in the zone decides which of two rules for one address
+     * block wins.
+     */
+    public static Set<Name> ownersToRebuild(PolicyZone inForce) {
+        Set<Name> owners = new HashSet<>();
+        owners.add(inForce.name());
+        for (List<IpTriggerRule> rules : List.of(inForce.ipRules(), inForce.clientIpRules(), inForce.nsipRules())) {
+            for (IpTriggerRule rule : rules) {
+                owners.add(rule.rule().owner());
+            }
+        }
+        for (NsdnameRule rule : inForce.nsdnameRules()) {
+            owners.add(rule.rule().owner());
+        }
+        return owners;
+    }
+
+    /**
+     * Applies changes to some owners of {@code inForce} and returns the new version, which shares
+     * every rule of the other owners with {@code inForce}. The result is the zone that a builder
+     * fed every record of the new version in order would build, with the exceptions below.
+     *
+     * <p>{@code before} and {@code after} hold every record of the rebuilt owners in zone order,
+     * before and after the change, each with its line (or position) in its version of the zone.
+     * The rebuilt owners are those that the change touches plus {@link #ownersToRebuild}; the apex
+     * records start with the SOA record, which {@code after} gives the new serial.
+     *
+     * <p>The skipped-record count is exact. {@link PolicyZone#skipped()} keeps the records of
+     * {@code inForce} at the other owners, with lines moved by {@code newLineOfOld}, and adds those
+     * of the rebuilt owners; records past the first 100 of {@code inForce} were never kept, so the
+     * list can be shorter than a full build's.
+     *
+     * @param source where the new version comes from, for skipped records and log lines
+     * @param newLineOfOld maps the line of a record of {@code inForce} that the change kept to its
+     *     line in the new version
+     * @throws IllegalArgumentException when {@code after} has no SOA record at the apex
+     */
+    public static PolicyZone applyChanges(PolicyZone inForce, String source, List<NumberedRecord> before,
+                                          List<NumberedRecord> after, IntUnaryOperator newLineOfOld) {
+        Name origin = inForce.name();
+        PolicyZoneBuilder old = new PolicyZoneBuilder(origin, inForce.settings(), source);
+        for (NumberedRecord record : before) {
+            old.add(record.record(), record.line());
+        }
+        PolicyZoneBuilder now = new PolicyZoneBuilder(origin, inForce.settings(), source, inForce);
+        for (NumberedRecord record : after) {
+            now.add(record.record(), record.line());
+        }
+        if (now.soa == null) {
+            throw new IllegalArgumentException("the changed records of zone " + origin + " have no SOA record");
+        }
+        now.built = true;
+
+        Set<Name> owners = new HashSet<>();
+        for (List<NumberedRecord> records : List.of(before, after)) {
+            for (NumberedRecord record : records) {
+                owners.add(record.record().getName());
+            }
+        }
+        Map<Name, PolicyRule> exactChanges = new HashMap<>();
+        Map<Name, PolicyRule> wildcardChanges = new HashMap<>();
+        for (Name owner : owners) {
+            if (!now.isQnameOwner(owner)) {
+                continue;
+            }
+            boolean wildcard = owner.isWild();
+            Name key = now.triggerOf(wildcard ? new Name(owner, 1) : owner);
+            NameMap rules = wildcard ? now.wildcardRules : now.exactRules;
+            Object state = rules.get(key);
+            PolicyRule rule = state == null ? null : now.finishedRule(state);
+            (wildcard ? wildcardChanges : exactChanges).put(rule == null ? key : rule.triggerBase(), rule);
+        }
+
+        SkippedTally tally = new SkippedTally();
+        tally.addCounts(inForce.skippedCount(), inForce.skippedByCategory());
+        tally.addCounts(old.skipped, -1);
+        tally.addCounts(now.skipped, 1);
+        for (SkippedRecord record : inForce.skipped()) {
+            if (record.owner() == null || !owners.contains(record.owner())) {
+                // A full build names the new source, which differs when another primary sent the change.
+                tally.keep(new SkippedRecord(source, newLineOfOld.applyAsInt(record.line()), record.owner(),
+                        record.reason()));
+            }
+        }
+        for (SkippedRecord record : now.skipped.kept()) {
+            tally.keep(record);
+        }
+
+        NameTriggerTable<PolicyRule> qnameRules = inForce.qnameTable().withChanges(exactChanges, wildcardChanges);
+        return now.zoneWith(now.soa, qnameRules, tally);
+    }
+
+    /** Returns whether records at {@code owner} can form a QNAME rule, as {@link #add} decides before it looks at the record. */
+    private boolean isQnameOwner(Name owner) {
+        if (!owner.subdomain(origin) || owner.labels() == originLabels) {
+            return false;
+        }
+        String triggerLabel = owner.getLabelString(owner.labels() - originLabels - 1);
+        return triggerTypeOf(triggerLabel) == TriggerType.QNAME;
     }
 
     /** Indexes NSDNAME rules as QNAME rules are indexed: exact by name, wildcard by name without {@code *}. */
     private static NameTriggerTable<NsdnameRule> nsdnameTable(List<NsdnameRule> rules) {
-        Map<Name, NsdnameRule> exact = new HashMap<>();
-        Map<Name, NsdnameRule> wildcard = new HashMap<>();
+        NameMap exact = new NameMap();
+        NameMap wildcard = new NameMap();
         for (NsdnameRule rule : rules) {
             Name nameServer = rule.nameServer();
             // The builder keeps one rule per owner, so no key repeats.
-            if (nameServer.isWild()) {
-                wildcard.putIfAbsent(new Name(nameServer, 1), rule);
-            } else {
-                exact.putIfAbsent(nameServer, rule);
+            Name key = nameServer.isWild() ? new Name(nameServer, 1) : nameServer;
+            NameMap table = nameServer.isWild() ? wildcard : exact;
+            if (!table.containsKey(key)) {
+                table.put(key, rule);
             }
         }
-        return new NameTriggerTable<>(exact, wildcard);
+        return new NameTriggerTable<>(exact, wildcard, null);
     }
 
     private void addApexRecord(Record record, int line) {
@@ -265,11 +396,15 @@ public final class PolicyZoneBuilder {
 
     private void addQnameRule(
             Record record, int line, Name triggerBase, boolean wildcard, PolicyAction action) {
-        Map<Name, Object> rules = wildcard ? wildcardRules : exactRules;
+        NameMap rules = wildcard ? wildcardRules : exactRules;
         Object state = rules.get(triggerBase);
+        if (state == null) {
+            triggerBase = sharedName(triggerBase, wildcard);
+        }
         Object merged = merge(state, record, line, action, triggerBase, wildcard, TriggerType.QNAME);
         if (merged != state) {
-            rules.put(triggerBase, merged);
+            Name key = merged instanceof PolicyRule rule ? rule.triggerBase() : triggerBase;
+            rules.put(key, merged);
         }
     }
 
@@ -329,7 +464,7 @@ public final class PolicyZoneBuilder {
         boolean isCname = record.getType() == Type.CNAME;
         if (state == null) {
             if (action != PolicyAction.LOCAL_DATA) {
-                return PolicyRule.ofAction(origin, triggerBase, wildcard, type, action);
+                return actionRule(triggerBase, wildcard, type, action);
             }
             return new PendingData(triggerBase, wildcard, type, record, line);
         }
@@ -354,7 +489,7 @@ public final class PolicyZoneBuilder {
             for (int i = 0; i < data.records.size(); i++) {
                 skip(data.lines.get(i), data.records.get(i).getName(), CNAME_AND_OTHER_DATA);
             }
-            return PolicyRule.ofAction(origin, triggerBase, wildcard, type, action);
+            return actionRule(triggerBase, wildcard, type, action);
         }
         if (isCname) {
             skip(line, record.getName(), CNAME_AND_OTHER_DATA);
@@ -464,6 +599,41 @@ public final class PolicyZoneBuilder {
         }
     }
 
+    /** Returns the QNAME rule of the zone in force with this trigger, or null. */
+    private PolicyRule baseRule(Name triggerBase, boolean wildcard) {
+        if (base == null) {
+            return null;
+        }
+        return wildcard ? base.wildcard(triggerBase) : base.exact(triggerBase);
+    }
+
+    /**
+     * Returns an equal name that is kept already, by the zone in force or as the key of the other
+     * kind of trigger (a {@code *.name} rule beside a {@code name} rule), else {@code triggerBase}.
+     */
+    private Name sharedName(Name triggerBase, boolean wildcard) {
+        PolicyRule old = baseRule(triggerBase, wildcard);
+        if (old != null) {
+            return old.triggerBase();
+        }
+        Name other = (wildcard ? exactRules : wildcardRules).storedKey(triggerBase);
+        return other != null ? other : triggerBase;
+    }
+
+    /** Returns a rule without local data, the one of the zone in force when it is the same. */
+    private PolicyRule actionRule(Name triggerBase, boolean wildcard, TriggerType type, PolicyAction action) {
+        if (type == TriggerType.QNAME) {
+            PolicyRule old = baseRule(triggerBase, wildcard);
+            if (old != null && old.action() == action) {
+                return old;
+            }
+            if (old != null) {
+                triggerBase = old.triggerBase();
+            }
+        }
+        return PolicyRule.ofAction(origin, triggerBase, wildcard, type, action);
+    }
+
     private static String conflictingAction(PolicyAction first) {
         return "conflicting action, the first rule at this owner is " + first.label();
     }
@@ -476,11 +646,25 @@ public final class PolicyZoneBuilder {
         return state instanceof PendingData data ? data.toRule() : (PolicyRule) state;
     }
 
-    @SuppressWarnings("unchecked")
-    private static Map<Name, PolicyRule> finish(HashMap<Name, Object> rules) {
-        rules.replaceAll((key, state) -> toRule(state));
-        // Every value is a PolicyRule now. Reusing the map avoids copying a million entries.
-        return (Map<Name, PolicyRule>) (Map<?, ?>) rules;
+    /** Replaces every pending local data of a QNAME map with its rule, in place, and returns the map. */
+    private NameMap finish(NameMap rules) {
+        for (int i = 0; i < rules.capacity(); i++) {
+            if (rules.valueAt(i) instanceof PendingData) {
+                PolicyRule rule = finishedRule(rules.valueAt(i));
+                rules.replaceAt(i, rule.triggerBase(), rule);
+            }
+        }
+        return rules;
+    }
+
+    /** Returns the QNAME rule of an owner's state, the one of the zone in force when it answers alike. */
+    private PolicyRule finishedRule(Object state) {
+        if (!(state instanceof PendingData data)) {
+            return (PolicyRule) state;
+        }
+        PolicyRule rule = data.toRule();
+        PolicyRule old = baseRule(rule.triggerBase(), rule.wildcard());
+        return old != null && old.answersLike(rule) ? old : rule;
     }
 
     private final class PendingData {

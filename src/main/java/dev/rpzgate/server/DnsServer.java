@@ -7,6 +7,7 @@ import dev.rpzgate.observability.PolicyHitLog;
 import dev.rpzgate.policy.PolicyStore;
 import dev.rpzgate.source.PolicyReloader;
 import dev.rpzgate.source.ZoneLoadException;
+import dev.rpzgate.upstream.Forwarding;
 import dev.rpzgate.upstream.Upstream;
 import dev.rpzgate.upstream.Upstreams;
 import dev.rpzgate.wire.HostPort;
@@ -77,27 +78,26 @@ public class DnsServer {
         boolean reusePort = vertx.isNativeTransportEnabled() && loops > 1;
 
         // With port 0 the kernel picks a free port, which no upstream can already be using.
-        List<Upstream> upstreams;
+        Forwarding forwarding;
         try {
-            upstreams = Upstreams.resolve(config, listen);
+            forwarding = Upstreams.forwarding(config, listen, metrics);
         } catch (IllegalStateException e) {
             LOG.errorf("rpzgate cannot start: %s", e.getMessage());
             throw e;
         }
-        DnsVerticle first = new DnsVerticle(settings(listen, listen.port(), true, reusePort, upstreams),
+        DnsVerticle first = new DnsVerticle(settings(listen, listen.port(), true, reusePort, forwarding),
                 policyStore, notifyRouting, answerCache, metrics, hitLog);
         deployments.add(await(first));
         port = first.udpPort();
 
         for (int i = 1; i < loops; i++) {
-            DnsVerticle next = new DnsVerticle(settings(listen, port, reusePort, reusePort, upstreams),
+            DnsVerticle next = new DnsVerticle(settings(listen, port, reusePort, reusePort, forwarding),
                     policyStore, notifyRouting, answerCache, metrics, hitLog);
             deployments.add(await(next));
         }
         listening = true;
-        LOG.infof("rpzgate answering on %s port %d (UDP and TCP, %d event loops, UDP sockets: %d), forwarding to %s",
-                listen.host(), port, loops, reusePort ? loops : 1,
-                upstreams.stream().map(Upstream::name).collect(Collectors.joining(", ")));
+        LOG.infof("rpzgate answering on %s port %d (UDP and TCP, %d event loops, UDP sockets: %d), forwarding %s",
+                listen.host(), port, loops, reusePort ? loops : 1, describe(forwarding));
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -119,9 +119,18 @@ public class DnsServer {
     }
 
     private DnsVerticle.Settings settings(HostPort listen, int port, boolean bindUdp, boolean reusePort,
-                                          List<Upstream> upstreams) {
+                                          Forwarding forwarding) {
         return new DnsVerticle.Settings(listen.host(), port, bindUdp, reusePort, config.tcp().idleTimeout(),
-                upstreams, config.upstream().timeout());
+                forwarding);
+    }
+
+    /** Returns the zones and their upstreams for the start-up log, as {@code . to a, b (sequential); zone to c (random)}. */
+    private static String describe(Forwarding forwarding) {
+        return forwarding.groups().stream()
+                .map(group -> group.zoneLabel() + " to "
+                        + group.upstreams().stream().map(Upstream::name).collect(Collectors.joining(", "))
+                        + " (" + group.selection().name().toLowerCase(java.util.Locale.ROOT) + ")")
+                .collect(Collectors.joining("; "));
     }
 
     private String await(DnsVerticle verticle) throws Exception {

@@ -6,7 +6,7 @@ import dev.rpzgate.observability.DnsMetrics;
 import dev.rpzgate.observability.PolicyHitLog;
 import dev.rpzgate.policy.PolicyStore;
 import dev.rpzgate.upstream.NameServerFinder;
-import dev.rpzgate.upstream.Upstream;
+import dev.rpzgate.upstream.Forwarding;
 import dev.rpzgate.upstream.UpstreamResolver;
 import dev.rpzgate.wire.Transport;
 import io.netty.bootstrap.Bootstrap;
@@ -36,7 +36,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -48,9 +47,9 @@ final class DnsVerticle extends AbstractVerticle {
 
     private static final Logger LOG = Logger.getLogger(DnsVerticle.class);
 
-    /** Listen address, transport options and upstreams of one instance. */
+    /** Listen address, transport options and upstreams of one instance; the forwarding plan is shared by every loop. */
     record Settings(String host, int port, boolean bindUdp, boolean reusePort, Duration tcpIdleTimeout,
-                    List<Upstream> upstreams, Duration upstreamTimeout) {
+                    Forwarding forwarding) {
     }
 
     private final Settings settings;
@@ -87,7 +86,7 @@ final class DnsVerticle extends AbstractVerticle {
 
     @Override
     public void start(Promise<Void> started) {
-        resolver = new UpstreamResolver(vertx, settings.upstreams(), settings.upstreamTimeout(), metrics);
+        resolver = new UpstreamResolver(vertx, settings.forwarding(), metrics);
         // Name-server lookups for NSDNAME and NSIP rules bypass the answer cache, because the finder
         // keeps its own per-loop cache of the server sets that it derives from several answers.
         NameServerFinder nameServers = new NameServerFinder(resolver, System::currentTimeMillis,

@@ -1,6 +1,8 @@
 package dev.rpzgate.source;
 
 import dev.rpzgate.policy.PolicyZone;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -8,10 +10,18 @@ import java.util.Objects;
  *
  * @param zone the zone
  * @param bytes size of the text it was read from, for log lines
+ * @param includes files that the zone file read through {@code $INCLUDE} directives of its own, in
+ *     the order read; an {@code $INCLUDE} inside an included file is read by dnsjava and not listed
  */
-public record LoadedZone(PolicyZone zone, long bytes) {
+public record LoadedZone(PolicyZone zone, long bytes, List<Path> includes) {
 
     public LoadedZone {
         Objects.requireNonNull(zone, "zone");
+        includes = List.copyOf(includes);
+    }
+
+    /** Creates a loaded zone that read no other file. */
+    public LoadedZone(PolicyZone zone, long bytes) {
+        this(zone, bytes, List.of());
     }
 }

@@ -78,6 +78,19 @@ public final class NameListLoader {
      */
     public static LoadedZone load(InputStream text, String source, Name origin, ZoneSettings settings,
                                   ZoneFormat format, boolean subdomains, PolicyAction action) throws IOException {
+        return load(text, source, origin, settings, format, subdomains, action, null);
+    }
+
+    /**
+     * Reads a list into a new version of {@code inForce}, which shares the rules and names that
+     * did not change with it, as {@link PolicyZoneBuilder#PolicyZoneBuilder(Name, ZoneSettings,
+     * String, PolicyZone)} describes.
+     *
+     * @param inForce the version of the zone in force, or null
+     */
+    public static LoadedZone load(InputStream text, String source, Name origin, ZoneSettings settings,
+                                  ZoneFormat format, boolean subdomains, PolicyAction action, PolicyZone inForce)
+            throws IOException {
         Objects.requireNonNull(text, "text");
         if (!format.isNameList()) {
             throw new IllegalArgumentException("not a name list format: " + format.label());
@@ -85,7 +98,7 @@ public final class NameListLoader {
         if (action == PolicyAction.LOCAL_DATA) {
             throw new IllegalArgumentException("a name list has no local data");
         }
-        PolicyZoneBuilder builder = new PolicyZoneBuilder(origin, settings, source);
+        PolicyZoneBuilder builder = new PolicyZoneBuilder(origin, settings, source, inForce);
         NameListLoader loader = new NameListLoader(format, subdomains, action, builder);
 
         CountingInputStream counted = new CountingInputStream(text);

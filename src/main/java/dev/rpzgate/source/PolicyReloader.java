@@ -28,9 +28,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -48,12 +53,15 @@ import java.util.function.Consumer;
  * fails keeps the last good zone. Reading and indexing of files and downloads run on one daemon
  * thread, {@code rpzgate-zone-loader}, never on an event loop. One thread means those zones load
  * one after another, so at most one new zone is being built beside the zones in force, which
- * bounds the extra memory a reload needs. Each transferred zone is built on the worker thread of
- * its own source, so a large transfer can build beside a file or URL load.
+ * bounds the extra memory a reload needs. A new version shares every rule that did not change
+ * with the version in force, so that extra memory is mostly its tables. Each transferred zone is
+ * built on the worker thread of its own source, so a large transfer can build beside a file or
+ * URL load.
  *
- * <p>File zones are watched with {@link ZoneFileWatcher} (inotify on Linux) so that an edit is in
- * force within a fraction of a second, and checked every 30 seconds as well, because inotify
- * sees no change on network file systems and loses events on overflow.
+ * <p>File zones, and the files they read through {@code $INCLUDE}, are watched with
+ * {@link ZoneFileWatcher} (inotify on Linux) so that an edit is in force within a fraction of a
+ * second, and checked every 30 seconds as well, because inotify sees no change on network file
+ * systems and loses events on overflow.
  */
 @ApplicationScoped
 public class PolicyReloader {
@@ -109,6 +117,10 @@ public class PolicyReloader {
         volatile PolicyZone zone;
         volatile String lastError;
         FileStamp stamp = FileStamp.MISSING;
+        /** Files read through $INCLUDE by the last load of a file zone, with their stamps then; loader thread only. */
+        Map<Path, FileStamp> includeStamps = Map.of();
+        /** Included files whose directory the watcher already reports to this zone; loader thread only. */
+        final Set<Path> watchedIncludes = new HashSet<>();
         ZoneCache.Validators validators = ZoneCache.Validators.NONE;
         int failuresInARow;
         ScheduledFuture<?> pendingCheck;
@@ -252,7 +264,9 @@ public class PolicyReloader {
         long start = System.nanoTime();
         if (source instanceof ZoneSource.File file) {
             state.stamp = FileStamp.of(file.path());
-            install(state, ZoneParser.parse(state.spec, file.path(), file.describe(), true), start, "");
+            LoadedZone loaded = ZoneParser.parse(state.spec, file.path(), file.describe(), true);
+            state.includeStamps = stamps(loaded.includes(), Map.of());
+            install(state, loaded, start, "");
             state.metrics.succeeded(nowSeconds());
         } else if (source instanceof ZoneSource.Inline inline) {
             install(state, ZoneParser.parse(state.spec, inline), start, "");
@@ -298,6 +312,7 @@ public class PolicyReloader {
             watcher = new ZoneFileWatcher();
             for (ZoneState state : files) {
                 watcher.watch(((ZoneSource.File) state.spec.source()).path(), () -> checkSoon(state));
+                watchIncludes(state);
             }
             watcher.start();
         } catch (IOException e) {
@@ -337,22 +352,62 @@ public class PolicyReloader {
         }
     }
 
-    /** Loads the zone file again if it is not the version seen last. Runs on the loader thread. */
+    /**
+     * Loads the zone file again if it, or a file it read through {@code $INCLUDE}, is not the
+     * version seen last. Runs on the loader thread.
+     */
     private void checkFile(ZoneState state) {
         Path path = ((ZoneSource.File) state.spec.source()).path();
         FileStamp now = FileStamp.of(path);
-        if (now.equals(state.stamp)) {
+        Map<Path, FileStamp> includesNow = stamps(state.includeStamps.keySet(), Map.of());
+        if (now.equals(state.stamp) && includesNow.equals(state.includeStamps)) {
             return;
         }
-        // The stamp is taken before reading, so a write during the read changes it again and
+        // The stamps are taken before reading, so a write during the read changes them again and
         // brings one more load. A version that failed is not tried again until it changes.
         state.stamp = now;
+        state.includeStamps = includesNow;
         long start = System.nanoTime();
         try {
-            install(state, ZoneParser.parse(state.spec, path, path.toString(), true), start, "");
+            LoadedZone loaded = ZoneParser.parse(state.spec, path, path.toString(), true, state.zone);
+            // Files included for the first time are stamped now, after the read.
+            state.includeStamps = stamps(loaded.includes(), includesNow);
+            watchIncludes(state);
+            install(state, loaded, start, "");
             state.metrics.succeeded(nowSeconds());
         } catch (ZoneLoadException e) {
             fail(state, e.getMessage());
+        }
+    }
+
+    /** Returns the stamp of each file, taken from {@code known} where it has one. */
+    private static Map<Path, FileStamp> stamps(Collection<Path> files, Map<Path, FileStamp> known) {
+        Map<Path, FileStamp> stamps = new LinkedHashMap<>();
+        for (Path file : files) {
+            FileStamp stamp = known.get(file);
+            stamps.put(file, stamp != null ? stamp : FileStamp.of(file));
+        }
+        return stamps;
+    }
+
+    /**
+     * Has the watcher report changes in the directories of the zone's included files too. A file
+     * no longer included stays watched, which costs only a needless check when it changes.
+     */
+    private void watchIncludes(ZoneState state) {
+        if (watcher == null) {
+            return;
+        }
+        for (Path include : state.includeStamps.keySet()) {
+            if (!state.watchedIncludes.add(include)) {
+                continue;
+            }
+            try {
+                watcher.watch(include, () -> checkSoon(state));
+            } catch (IOException e) {
+                LOG.warnf("zone %s: cannot watch %s, read through $INCLUDE (%s); rpzgate checks it for changes"
+                        + " every %d seconds instead", state.name(), include, e, FILE_CHECK_INTERVAL.toSeconds());
+            }
         }
     }
 
@@ -400,7 +455,7 @@ public class PolicyReloader {
         HttpZoneFetcher.Downloaded download = (HttpZoneFetcher.Downloaded) result.result();
         LoadedZone loaded;
         try {
-            loaded = ZoneParser.parse(state.spec, target, url.describe(), false);
+            loaded = ZoneParser.parse(state.spec, target, url.describe(), false, state.zone);
         } catch (ZoneLoadException e) {
             deleteQuietly(target);
             fail(state, e.getMessage());
@@ -587,8 +642,8 @@ public class PolicyReloader {
             LOG.warnf("zone %s: skipped %s %s line %d: %s", state.name(), what, record.file(), record.line(),
                     record.reason());
         }
-        if (logSkipped && skipped.size() > logged) {
-            LOG.warnf("zone %s: %d more records skipped", state.name(), skipped.size() - logged);
+        if (logSkipped && zone.skippedCount() > logged) {
+            LOG.warnf("zone %s: %d more records skipped", state.name(), zone.skippedCount() - logged);
         }
 
         String serial = old == null ? "serial " + zone.serial() : "serial " + old.serial() + " -> " + zone.serial();
@@ -597,7 +652,7 @@ public class PolicyReloader {
             first = " (first: line " + skipped.get(0).line() + " " + skipped.get(0).reason() + ")";
         }
         LOG.infof("zone %s: %s loaded from %s%s, %d rules, %d records skipped, %d bytes, %d ms%s",
-                state.name(), serial, zone.source(), from, zone.ruleCount(), skipped.size(), loaded.bytes(),
+                state.name(), serial, zone.source(), from, zone.ruleCount(), zone.skippedCount(), loaded.bytes(),
                 elapsedMillis, first);
     }
 
@@ -661,8 +716,10 @@ public class PolicyReloader {
             // The time counts from connecting to the primary, as for a download.
             long startNanos = System.nanoTime() - update.elapsed().toNanos();
             // The source has logged the skipped records of this version.
-            install(state, new LoadedZone(next.zone(), update.bytes()), startNanos, " (" + update.type() + ")",
-                    false);
+            String transfer = update.rebuiltOwners() < 0 ? " (" + update.type() + ")"
+                    : " (" + update.type() + ", " + update.changedRecords() + " changes applied to "
+                    + update.rebuiltOwners() + " owners)";
+            install(state, new LoadedZone(next.zone(), update.bytes()), startNanos, transfer, false);
             saveTransferCopy(state, next);
         }
 

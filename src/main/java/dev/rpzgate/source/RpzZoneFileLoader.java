@@ -167,8 +167,22 @@ public final class RpzZoneFileLoader {
      */
     public static LoadedZone parse(InputStream text, String source, Path file, Path includeDirectory, Name origin,
                                    ZoneSettings settings) throws ZoneLoadException {
-        PolicyZoneBuilder builder = new PolicyZoneBuilder(origin, settings, source);
+        return parse(text, source, file, includeDirectory, origin, settings, null);
+    }
+
+    /**
+     * Reads an RPZ zone from a stream into a new version of {@code inForce}, which shares the
+     * rules and names that did not change with it. Each record becomes garbage once it is indexed,
+     * so the reload of a mostly unchanged zone needs little more heap than the zone in force.
+     *
+     * @param inForce the version of the zone in force, or null
+     * @see #parse(InputStream, String, Path, Path, Name, ZoneSettings)
+     */
+    public static LoadedZone parse(InputStream text, String source, Path file, Path includeDirectory, Name origin,
+                                   ZoneSettings settings, PolicyZone inForce) throws ZoneLoadException {
+        PolicyZoneBuilder builder = new PolicyZoneBuilder(origin, settings, source, inForce);
         CountingInputStream counted = new CountingInputStream(text);
+        List<Path> includes;
         try (LineCountingZoneStream stream = new LineCountingZoneStream(counted, includeDirectory)) {
             Master master = new Master(stream, origin, DEFAULT_TTL_SECONDS);
             while (true) {
@@ -189,10 +203,11 @@ public final class RpzZoneFileLoader {
                 }
                 builder.add(record, stream.currentLine());
             }
+            includes = stream.includes();
         } catch (IOException e) {
             throw cannotRead(source, file, e);
         }
-        return new LoadedZone(builder.build(), counted.count());
+        return new LoadedZone(builder.build(), counted.count(), includes);
     }
 
     private static PolicyZone parse(Path file, Name origin, ZoneSettings settings) throws ZoneLoadException {
@@ -273,8 +288,8 @@ public final class RpzZoneFileLoader {
             LOG.warnf("zone %s: skipped record %s at %s line %d: %s",
                     zone.name(), record.owner(), record.file(), record.line(), record.reason());
         }
-        if (skipped.size() > logged) {
-            LOG.warnf("zone %s: %d more records skipped", zone.name(), skipped.size() - logged);
+        if (zone.skippedCount() > logged) {
+            LOG.warnf("zone %s: %d more records skipped", zone.name(), zone.skippedCount() - logged);
         }
 
         String first = "";
@@ -282,7 +297,7 @@ public final class RpzZoneFileLoader {
             first = " (first: line " + skipped.get(0).line() + " " + skipped.get(0).reason() + ")";
         }
         LOG.infof("zone %s: serial %d loaded from %s, %d rules, %d records skipped, %d ms%s",
-                zone.name(), zone.serial(), zone.source(), zone.ruleCount(), skipped.size(),
+                zone.name(), zone.serial(), zone.source(), zone.ruleCount(), zone.skippedCount(),
                 elapsedMillis, first);
     }
 }

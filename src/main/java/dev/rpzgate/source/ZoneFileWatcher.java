@@ -25,9 +25,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * no event at all. Listeners therefore compare the file's {@link FileStamp} to decide whether it
  * changed.
  *
- * <p>NOTE: Files that a zone reads through {@code $INCLUDE} are not watched, and a directory that
- * is deleted and created again is no longer watched; {@link PolicyReloader}'s periodic check
- * still finds those changes.
+ * <p>{@link PolicyReloader} also watches the files that a zone file reads through its own
+ * {@code $INCLUDE} directives. NOTE: an {@code $INCLUDE} inside an included file is read by
+ * dnsjava and neither watched nor checked, and a directory that is deleted and created again is
+ * no longer watched; {@link PolicyReloader}'s periodic check still finds changes to the zone
+ * file and its direct includes there.
  */
 final class ZoneFileWatcher implements AutoCloseable {
 

@@ -4,104 +4,170 @@ import dev.rpzgate.observability.DnsMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.socket.DatagramPacket;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.vertx.core.impl.ContextInternal;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetClientOptions;
-import io.vertx.core.net.NetSocket;
-import io.vertx.core.parsetools.RecordParser;
 import org.jboss.logging.Logger;
+import org.xbill.DNS.DClass;
 import org.xbill.DNS.ExtendedFlags;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Forwards questions to the upstreams in order of preference. Each query goes over UDP with a
- * random ID from one of a few sockets on kernel-chosen ports, and an answer counts only when it
- * comes from the upstream asked, with that ID and the same question. A truncated answer is asked
- * again over TCP; a timeout, a send error or REFUSED moves on to the next upstream.
+ * Forwards questions to the upstreams of the longest matching forward zone. A query first goes to
+ * the upstream that the zone's selection policy picks among the healthy ones; after a timeout, a
+ * send error or REFUSED it fails over to the next, each try waiting at most
+ * {@code rpzgate.upstream.timeout} and all of them together at most
+ * {@code rpzgate.upstream.query-timeout}. An upstream at its in-flight cap is skipped; when all
+ * are, the query waits briefly in a bounded queue and then fails.
+ *
+ * <p>Health comes from the answers: after {@code max-failures} failures in a row (timeouts, send
+ * errors, SERVFAIL or REFUSED) an upstream is marked down for every event loop, and the loop that
+ * marked it probes it until it answers again.
  *
  * <p>An instance belongs to one event loop: every method and callback runs on that loop's thread,
- * so the maps of pending queries need no lock.
+ * so the queues and the transports' maps need no lock. The health states are shared and atomic.
  */
-public final class UpstreamResolver {
+public final class UpstreamResolver implements Attempt.Listener {
 
     private static final Logger LOG = Logger.getLogger(UpstreamResolver.class);
 
-    /** Sockets per address family; several ports make a spoofed answer harder to place. */
-    private static final int SOCKETS_PER_POOL = 4;
-
-    /** A socket is replaced after this many queries, so that the source ports keep moving. */
-    private static final int QUERIES_PER_SOCKET = 10_000;
+    /** How often a loop with queued queries looks for slots that other event loops freed. */
+    private static final long QUEUE_POLL_MILLIS = 10;
 
     private final Vertx vertx;
-    private final List<Upstream> upstreams;
-    private final List<DnsMetrics.UpstreamCounters> counters;
-    private final long timeoutMillis;
-    private final SecureRandom random = new SecureRandom();
-    private final SocketPool ipv4Pool = new SocketPool("0.0.0.0");
-    private final SocketPool ipv6Pool = new SocketPool("::");
-    private NetClient tcpClient;
-    private ContextInternal context;
+    private final Forwarding forwarding;
+    private final Forwarding.Settings settings;
+    private final long tryTimeoutNanos;
+    private final long queryTimeoutNanos;
+    private final long queueTimeoutNanos;
+    private final DnsMetrics.ZoneCounters[] zoneCounters;
+    private final List<ArrayDeque<Exchange>> queues = new ArrayList<>();
+    /** The periodic timer of each group's queue, -1 while the queue is empty. */
+    private final long[] queuePollers;
+    private final SecureRandom idRandom = new SecureRandom();
+    private final SplittableRandom random = new SplittableRandom(idRandom.nextLong());
+    private final UpstreamTransport[] transports = new UpstreamTransport[Upstream.Protocol.values().length];
+    private final List<UpstreamState> probing = new ArrayList<>();
+    private final Record probeQuestion;
+    private final byte[] probeWire;
+    private boolean closed;
 
+    /**
+     * Creates a resolver for {@code upstreams} alone, tried in order with the default settings and
+     * {@code timeout} per try. Its health states are its own, so this suits a single event loop;
+     * the server builds one {@link Forwarding} and shares it.
+     */
     public UpstreamResolver(Vertx vertx, List<Upstream> upstreams, Duration timeout, DnsMetrics metrics) {
-        if (upstreams.isEmpty()) {
-            throw new IllegalArgumentException("no upstream to forward to");
-        }
+        this(vertx, Forwarding.of(upstreams, Selection.SEQUENTIAL, Forwarding.Settings.defaults(timeout), metrics),
+                metrics);
+    }
+
+    public UpstreamResolver(Vertx vertx, Forwarding forwarding, DnsMetrics metrics) {
         this.vertx = vertx;
-        this.upstreams = List.copyOf(upstreams);
-        this.timeoutMillis = Math.max(1, timeout.toMillis());
-        this.counters = upstreams.stream().map(upstream -> metrics.upstream(upstream.name())).toList();
+        this.forwarding = forwarding;
+        this.settings = forwarding.settings();
+        this.tryTimeoutNanos = Math.max(1, settings.tryTimeout().toNanos());
+        this.queryTimeoutNanos = Math.max(tryTimeoutNanos, settings.queryTimeout().toNanos());
+        this.queueTimeoutNanos = Math.max(0, settings.queueTimeout().toNanos());
+        this.zoneCounters = new DnsMetrics.ZoneCounters[forwarding.groups().size()];
+        this.queuePollers = new long[forwarding.groups().size()];
+        Arrays.fill(queuePollers, -1);
+        for (UpstreamGroup group : forwarding.groups()) {
+            zoneCounters[group.id()] = metrics.forwardZone(group.zoneLabel());
+            queues.add(new ArrayDeque<>());
+        }
+        this.probeQuestion = Record.newRecord(settings.probeName(), Type.NS, DClass.IN);
+        this.probeWire = query(probeQuestion, false, false);
     }
 
-    /** Opens the UDP sockets and the TCP client; call on the event loop that will use this resolver. */
+    /** Opens the sockets and clients that the upstreams need; call on the event loop that will use this resolver. */
     public Future<Void> start() {
-        context = (ContextInternal) vertx.getOrCreateContext();
-        tcpClient = vertx.createNetClient(new NetClientOptions().setConnectTimeout((int) timeoutMillis));
-        List<Future<Void>> opened = new ArrayList<>();
-        if (upstreams.stream().anyMatch(u -> !u.isIpv6())) {
-            opened.add(ipv4Pool.open());
+        ContextInternal context = (ContextInternal) vertx.getOrCreateContext();
+        int connectTimeout = (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(tryTimeoutNanos));
+        TlsTrust trust = new TlsTrust(settings.caFile());
+        long idleMillis = settings.idleTimeout().toMillis();
+        List<Upstream> all = forwarding.groups().stream().flatMap(group -> group.upstreams().stream()).toList();
+        List<Future<Void>> started = new ArrayList<>();
+        if (forwarding.uses(Upstream.Protocol.DNS)) {
+            boolean ipv4 = all.stream().anyMatch(u -> u.protocol() == Upstream.Protocol.DNS && !u.isIpv6());
+            boolean ipv6 = all.stream().anyMatch(u -> u.protocol() == Upstream.Protocol.DNS && u.isIpv6());
+            transports[Upstream.Protocol.DNS.ordinal()] = new UdpTransport(vertx, context, this, idRandom,
+                    connectTimeout, ipv4, ipv6);
         }
-        if (upstreams.stream().anyMatch(Upstream::isIpv6)) {
-            opened.add(ipv6Pool.open());
+        if (forwarding.uses(Upstream.Protocol.TLS)) {
+            transports[Upstream.Protocol.TLS.ordinal()] = new TlsTransport(vertx,
+                    TlsTransport.options(trust, connectTimeout, idleMillis), this, idRandom);
         }
-        return Future.all(opened).mapEmpty();
+        if (forwarding.uses(Upstream.Protocol.HTTPS)) {
+            transports[Upstream.Protocol.HTTPS.ordinal()] = new HttpsTransport(vertx,
+                    HttpsTransport.options(trust, connectTimeout, idleMillis), this);
+        }
+        for (UpstreamTransport transport : transports) {
+            if (transport != null) {
+                started.add(transport.start());
+            }
+        }
+        return Future.all(started).onSuccess(done -> {
+            for (Upstream upstream : all) {
+                transports[upstream.protocol().ordinal()].warmUp(upstream);
+            }
+        }).mapEmpty();
     }
 
-    /** Closes the sockets; pending queries fail when their timers fire. */
+    /** Closes the transports, fails queued queries and stops this loop's probes; pending tries end by their timers. */
     public Future<Void> close() {
-        ipv4Pool.close();
-        ipv6Pool.close();
-        return tcpClient == null ? Future.succeededFuture() : tcpClient.close();
+        closed = true;
+        for (UpstreamState state : probing) {
+            state.stopProbing();
+        }
+        for (int id = 0; id < queues.size(); id++) {
+            if (queuePollers[id] >= 0) {
+                vertx.cancelTimer(queuePollers[id]);
+                queuePollers[id] = -1;
+            }
+            Exchange exchange;
+            while ((exchange = queues.get(id).poll()) != null) {
+                fail(exchange, UpstreamFailedException.Reason.CLOSED, "the resolver is closing");
+            }
+        }
+        List<Future<Void>> closing = new ArrayList<>();
+        for (UpstreamTransport transport : transports) {
+            if (transport != null) {
+                closing.add(transport.close());
+            }
+        }
+        return Future.join(closing).mapEmpty();
     }
 
     /**
      * Asks the upstreams {@code question} with RD set, EDNS with a 1232-byte payload and the
-     * client's DO and CD bits. Fails with {@link UpstreamFailedException} when no upstream answers.
+     * client's DO and CD bits. Fails with {@link UpstreamFailedException} when no upstream answers
+     * in the query's time budget.
      */
     public Future<Message> resolve(Record question, boolean dnssecOk, boolean checkingDisabled) {
+        UpstreamGroup group = forwarding.groupFor(question.getName());
+        Exchange exchange = new Exchange(question, query(question, dnssecOk, checkingDisabled), group,
+                System.nanoTime() + queryTimeoutNanos);
+        next(exchange);
+        return exchange.result.future();
+    }
+
+    /** Builds the query in wire format with ID 0; the transports set the ID they need. */
+    private static byte[] query(Record question, boolean dnssecOk, boolean checkingDisabled) {
         Message query = new Message(0);
         query.getHeader().setFlag(Flags.RD);
         if (checkingDisabled) {
@@ -109,301 +175,281 @@ public final class UpstreamResolver {
         }
         query.addRecord(question, Section.QUESTION);
         query.addRecord(new OPTRecord(1232, 0, 0, dnssecOk ? ExtendedFlags.DO : 0), Section.ADDITIONAL);
-
-        Promise<Message> result = Promise.promise();
-        Exchange exchange = new Exchange(question, query.toWire(), result);
-        tryUpstream(exchange, 0);
-        return result.future();
+        return query.toWire();
     }
 
-    private void tryUpstream(Exchange exchange, int index) {
-        if (index >= upstreams.size()) {
-            exchange.result.fail(new UpstreamFailedException("no upstream answered " + exchange.question.getName()
-                    + " " + org.xbill.DNS.Type.string(exchange.question.getType())));
+    /** Sends the exchange to the next upstream the policy picks, queues it, or ends it. */
+    private void next(Exchange exchange) {
+        if (closed) {
+            fail(exchange, UpstreamFailedException.Reason.CLOSED, "the resolver is closing");
             return;
         }
-        Upstream upstream = upstreams.get(index);
-        SocketPool pool = upstream.isIpv6() ? ipv6Pool : ipv4Pool;
-        UdpChannel channel = pool.pick();
-        if (channel == null) {
-            counters.get(index).timeout();
-            tryUpstream(exchange, index + 1);
+        long now = System.nanoTime();
+        long remaining = exchange.deadline - now;
+        if (remaining <= 0) {
+            fail(exchange, UpstreamFailedException.Reason.TIMED_OUT, "the time budget of "
+                    + settings.queryTimeout().toMillis() + " ms ran out" + lastCause(exchange));
             return;
         }
-        int id = channel.freeId();
-        Attempt attempt = new Attempt(exchange, index, channel, id);
-        channel.pending.put(id, attempt);
-        attempt.timer = vertx.setTimer(timeoutMillis, timer -> {
-            if (channel.pending.remove(id, attempt)) {
-                channel.afterRemoval();
-                LOG.debugf("upstream %s timed out on %s, trying the next upstream", upstream.name(),
-                        exchange.question.getName());
-                counters.get(index).timeout();
-                tryUpstream(exchange, index + 1);
+        UpstreamGroup group = exchange.group;
+        long full = 0;
+        int index;
+        while ((index = group.select(exchange.tried | full, exchange.tries == 0, random)) >= 0) {
+            if (full != 0 && !group.state(index).isUp()) {
+                // The upstreams that are up are busy, not failing: waiting for one of them beats a
+                // try at one that is marked down.
+                break;
             }
-        });
-        channel.socket.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(withId(exchange.wire, id)),
-                upstream.address())).addListener(sent -> {
-                    if (!sent.isSuccess()) {
-                        context.emit(null, ignored -> {
-                            if (channel.pending.remove(id, attempt)) {
-                                channel.afterRemoval();
-                                vertx.cancelTimer(attempt.timer);
-                                LOG.debugf("sending to upstream %s failed (%s), trying the next upstream",
-                                        upstream.name(), sent.cause().getMessage());
-                                counters.get(index).timeout();
-                                tryUpstream(exchange, index + 1);
-                            }
-                        });
-                    }
-                });
-    }
-
-    private void onUdpPacket(UdpChannel channel, byte[] data, InetSocketAddress sender) {
-        if (data.length < 12) {
-            return;
-        }
-        int id = ((data[0] & 0xFF) << 8) | (data[1] & 0xFF);
-        Attempt attempt = channel.pending.get(id);
-        if (attempt == null) {
-            return; // late answer to a query that timed out, or a stray packet
-        }
-        Upstream upstream = upstreams.get(attempt.upstreamIndex);
-        if (!upstream.address().equals(sender)) {
-            return;
-        }
-        Message answer = parseMatchingAnswer(data, attempt.exchange.question);
-        if (answer == null) {
-            return; // keep waiting: a spoofed or broken packet must not end the attempt
-        }
-        channel.pending.remove(id);
-        channel.afterRemoval();
-        vertx.cancelTimer(attempt.timer);
-        onAnswer(attempt.exchange, attempt.upstreamIndex, answer);
-    }
-
-    private void onAnswer(Exchange exchange, int index, Message answer) {
-        counters.get(index).answer(answer.getRcode());
-        if (answer.getHeader().getFlag(Flags.TC)) {
-            queryTcp(exchange, index);
-        } else if (answer.getRcode() == org.xbill.DNS.Rcode.REFUSED && index + 1 < upstreams.size()) {
-            tryUpstream(exchange, index + 1);
-        } else {
-            exchange.result.tryComplete(answer);
-        }
-    }
-
-    /** Asks one upstream over TCP with a new ID, after its UDP answer came back truncated. */
-    private void queryTcp(Exchange exchange, int index) {
-        Upstream upstream = upstreams.get(index);
-        int id = random.nextInt(0x10000);
-        byte[] wire = withId(exchange.wire, id);
-        Promise<Message> tcpResult = Promise.promise();
-        long timer = vertx.setTimer(timeoutMillis, t -> tcpResult.tryFail("timed out"));
-
-        tcpClient.connect(upstream.port(), upstream.host()).onComplete(connected -> {
-            if (connected.failed()) {
-                tcpResult.tryFail(connected.cause());
+            if (group.state(index).tryAcquire()) {
+                exchange.tried |= 1L << index;
+                exchange.tries++;
+                send(new Attempt(exchange, group, index, exchange.question, exchange.wire, now),
+                        Math.min(tryTimeoutNanos, remaining));
                 return;
             }
-            NetSocket socket = connected.result();
-            tcpResult.future().onComplete(done -> socket.close());
-            RecordParser parser = RecordParser.newFixed(2);
-            parser.handler(new java.util.function.Consumer<Buffer>() {
-                private boolean readingLength = true;
-
-                @Override
-                public void accept(Buffer frame) {
-                    if (readingLength) {
-                        readingLength = false;
-                        parser.fixedSizeMode(frame.getUnsignedShort(0));
-                        return;
-                    }
-                    Message answer = parseMatchingAnswer(frame.getBytes(), exchange.question);
-                    if (answer != null && answer.getHeader().getID() == id) {
-                        tcpResult.tryComplete(answer);
-                    } else {
-                        tcpResult.tryFail("mismatched answer");
-                    }
-                }
-            }::accept);
-            socket.handler(parser);
-            socket.exceptionHandler(tcpResult::tryFail);
-            socket.closeHandler(v -> tcpResult.tryFail("connection closed"));
-            Buffer framed = Buffer.buffer(wire.length + 2).appendUnsignedShort(wire.length).appendBytes(wire);
-            socket.write(framed);
-        });
-
-        tcpResult.future().onComplete(done -> {
-            vertx.cancelTimer(timer);
-            if (done.succeeded()) {
-                counters.get(index).answer(done.result().getRcode());
-                exchange.result.tryComplete(done.result());
-            } else {
-                LOG.debugf("TCP query to upstream %s failed (%s), trying the next upstream", upstream.name(),
-                        done.cause().getMessage());
-                counters.get(index).timeout();
-                tryUpstream(exchange, index + 1);
-            }
-        });
-    }
-
-    /** Parses an upstream packet; returns null unless it is a response to {@code question}. */
-    private static Message parseMatchingAnswer(byte[] packet, Record question) {
-        Message answer;
-        try {
-            answer = new Message(packet);
-        } catch (IOException e) {
-            return null;
+            forwarding.counters(group, index).overCapacity();
+            full |= 1L << index;
         }
-        Record echoed = answer.getQuestion();
-        if (!answer.getHeader().getFlag(Flags.QR) || echoed == null) {
-            return null;
-        }
-        boolean sameQuestion = echoed.getName().equals(question.getName())
-                && echoed.getType() == question.getType()
-                && echoed.getDClass() == question.getDClass();
-        return sameQuestion ? answer : null;
-    }
-
-    private static byte[] withId(byte[] wire, int id) {
-        byte[] copy = wire.clone();
-        copy[0] = (byte) (id >>> 8);
-        copy[1] = (byte) id;
-        return copy;
-    }
-
-    /** One question on its way through the upstreams. */
-    private record Exchange(Record question, byte[] wire, Promise<Message> result) {
-    }
-
-    /** One UDP try of an exchange at one upstream. */
-    private static final class Attempt {
-        final Exchange exchange;
-        final int upstreamIndex;
-        final UdpChannel channel;
-        final int id;
-        long timer;
-
-        Attempt(Exchange exchange, int upstreamIndex, UdpChannel channel, int id) {
-            this.exchange = exchange;
-            this.upstreamIndex = upstreamIndex;
-            this.channel = channel;
-            this.id = id;
+        if (full != 0) {
+            enqueue(exchange, remaining);
+        } else if (exchange.refused != null) {
+            exchange.result.tryComplete(exchange.refused);
+        } else {
+            fail(exchange, exchange.timedOut ? UpstreamFailedException.Reason.TIMED_OUT
+                    : UpstreamFailedException.Reason.FAILED, "every upstream failed" + lastCause(exchange));
         }
     }
 
-    /** One UDP socket with the queries waiting for an answer on it, by ID. */
-    private final class UdpChannel {
-        final Channel socket;
-        final SocketPool pool;
-        final Map<Integer, Attempt> pending = new HashMap<>();
-        int sent;
-        boolean retired;
+    private void send(Attempt attempt, long timeoutNanos) {
+        forwarding.counters(attempt.group, attempt.index).query();
+        attempt.timer = vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)),
+                timer -> onTimeout(attempt));
+        transports[attempt.upstream.protocol().ordinal()].send(attempt);
+    }
 
-        UdpChannel(Channel socket, SocketPool pool) {
-            this.socket = socket;
-            this.pool = pool;
+    private void onTimeout(Attempt attempt) {
+        if (attempt.finished) {
+            return;
         }
-
-        int freeId() {
-            sent++;
-            int id;
-            do {
-                id = random.nextInt(0x10000);
-            } while (pending.containsKey(id));
-            return id;
+        attempt.finished = true;
+        transports[attempt.upstream.protocol().ordinal()].abandon(attempt);
+        forwarding.counters(attempt.group, attempt.index).timeout();
+        if (attempt.isProbe()) {
+            scheduleProbe(attempt.group, attempt.index);
+            return;
         }
+        LOG.debugf("upstream %s timed out on %s, trying the next upstream", attempt.upstream.name(),
+                attempt.question.getName());
+        attempt.exchange.timedOut = true;
+        attempt.exchange.lastCause = attempt.upstream.name() + " timed out";
+        endTry(attempt, false, tryTimeoutNanos, "timed out");
+        next(attempt.exchange);
+    }
 
-        void afterRemoval() {
-            if (retired && pending.isEmpty()) {
-                socket.close();
-            }
+    @Override
+    public void onAnswer(Attempt attempt, Message answer) {
+        if (attempt.finished) {
+            return;
+        }
+        attempt.finished = true;
+        vertx.cancelTimer(attempt.timer);
+        long rtt = System.nanoTime() - attempt.startNanos;
+        int rcode = answer.getRcode();
+        forwarding.counters(attempt.group, attempt.index).answer(rcode, rtt);
+        boolean failure = rcode == Rcode.SERVFAIL || rcode == Rcode.REFUSED;
+        if (attempt.isProbe()) {
+            onProbeAnswer(attempt, failure);
+            return;
+        }
+        endTry(attempt, !failure, rtt, Rcode.string(rcode));
+        if (rcode == Rcode.REFUSED) {
+            attempt.exchange.refused = answer;
+            attempt.exchange.lastCause = attempt.upstream.name() + " answered REFUSED";
+            next(attempt.exchange);
+        } else {
+            attempt.exchange.result.tryComplete(answer);
         }
     }
 
-    /** The UDP sockets of one address family, replaced one at a time as they wear out. */
-    private final class SocketPool {
-        final String bindAddress;
-        final List<UdpChannel> active = new ArrayList<>();
-        boolean closed;
-
-        SocketPool(String bindAddress) {
-            this.bindAddress = bindAddress;
+    @Override
+    public void onFailure(Attempt attempt, String cause) {
+        if (attempt.finished) {
+            return;
         }
+        attempt.finished = true;
+        vertx.cancelTimer(attempt.timer);
+        forwarding.counters(attempt.group, attempt.index).timeout();
+        if (attempt.isProbe()) {
+            scheduleProbe(attempt.group, attempt.index);
+            return;
+        }
+        LOG.debugf("upstream %s failed on %s (%s), trying the next upstream", attempt.upstream.name(),
+                attempt.question.getName(), cause);
+        attempt.exchange.lastCause = attempt.upstream.name() + ": " + cause;
+        endTry(attempt, false, 0, cause);
+        next(attempt.exchange);
+    }
 
-        Future<Void> open() {
-            List<Future<UdpChannel>> sockets = new ArrayList<>();
-            for (int i = 0; i < SOCKETS_PER_POOL; i++) {
-                sockets.add(openSocket());
+    /** Frees the try's slot, records its outcome in the shared health and lets a queued query in. */
+    private void endTry(Attempt attempt, boolean success, long rttNanos, String outcome) {
+        UpstreamState state = attempt.group.state(attempt.index);
+        state.release();
+        if (success) {
+            if (state.recordSuccess(rttNanos)) {
+                LOG.infof("upstream %s of zone %s answered again and is back in rotation", attempt.upstream.name(),
+                        attempt.group.zoneLabel());
             }
-            return Future.all(sockets).mapEmpty();
+        } else if (state.recordFailure(rttNanos)) {
+            onMarkedDown(attempt.group, attempt.index, outcome);
         }
+        drainQueue(attempt.group);
+    }
 
-        /**
-         * Opens a UDP socket on a port the kernel picks, with Netty directly on this resolver's
-         * event loop: Vert.x's DatagramSocket would resolve the upstream's address string for
-         * every query it sends.
-         */
-        Future<UdpChannel> openSocket() {
-            boolean epoll = vertx.isNativeTransportEnabled();
-            Promise<UdpChannel> opened = Promise.promise();
-            UdpChannel[] holder = new UdpChannel[1];
-            Bootstrap bootstrap = new Bootstrap()
-                    .group(context.nettyEventLoop())
-                    .channelFactory(() -> epoll ? new EpollDatagramChannel() : new NioDatagramChannel())
-                    .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
-                        @Override
-                        protected void channelRead0(ChannelHandlerContext channelContext, DatagramPacket packet) {
-                            byte[] bytes = ByteBufUtil.getBytes(packet.content());
-                            InetSocketAddress sender = packet.sender();
-                            context.emit(null, ignored -> onUdpPacket(holder[0], bytes, sender));
-                        }
-                    });
-            bootstrap.bind(bindAddress, 0).addListener((ChannelFuture future) -> context.emit(null, ignored -> {
-                if (!future.isSuccess()) {
-                    LOG.errorf("cannot open a UDP socket on %s for upstream queries: %s", bindAddress,
-                            future.cause().getMessage());
-                    opened.fail(future.cause());
-                    return;
-                }
-                UdpChannel channel = new UdpChannel(future.channel(), this);
-                holder[0] = channel;
-                if (closed) {
-                    future.channel().close();
-                } else {
-                    active.add(channel);
-                }
-                opened.complete(channel);
-            }));
-            return opened.future();
+    private void onMarkedDown(UpstreamGroup group, int index, String lastOutcome) {
+        LOG.warnf("upstream %s of zone %s marked down after %d failed queries in a row (last: %s); queries go to the"
+                        + " other upstreams, and it is probed with '%s NS' every %d ms until it answers",
+                group.upstream(index).name(), group.zoneLabel(), settings.maxFailures(), lastOutcome,
+                settings.probeName(), settings.probeInterval().toMillis());
+        UpstreamState state = group.state(index);
+        if (state.startProbing()) {
+            probing.add(state);
+            scheduleProbe(group, index);
         }
+    }
 
-        /** Returns a random socket, or null when none is open. */
-        UdpChannel pick() {
-            if (active.isEmpty()) {
-                return null;
+    private void scheduleProbe(UpstreamGroup group, int index) {
+        vertx.setTimer(Math.max(1, settings.probeInterval().toMillis()), timer -> probe(group, index));
+    }
+
+    private void probe(UpstreamGroup group, int index) {
+        UpstreamState state = group.state(index);
+        if (closed || state.isUp()) {
+            // Recovered through an answer to a query, or this loop is stopping.
+            state.stopProbing();
+            probing.remove(state);
+            return;
+        }
+        send(new Attempt(null, group, index, probeQuestion, probeWire, System.nanoTime()), tryTimeoutNanos);
+    }
+
+    private void onProbeAnswer(Attempt probe, boolean failure) {
+        UpstreamState state = probe.group.state(probe.index);
+        if (failure) {
+            scheduleProbe(probe.group, probe.index);
+            return;
+        }
+        state.stopProbing();
+        probing.remove(state);
+        if (state.markUp()) {
+            LOG.infof("upstream %s of zone %s answers probes again and is back in rotation", probe.upstream.name(),
+                    probe.group.zoneLabel());
+        }
+    }
+
+    /**
+     * Holds an exchange that found every remaining upstream at its cap, up to the queue's bound and
+     * time. An exchange that was woken but found no slot goes back to the head, keeping its deadline.
+     */
+    private void enqueue(Exchange exchange, long remainingNanos) {
+        int id = exchange.group.id();
+        ArrayDeque<Exchange> queue = queues.get(id);
+        if (exchange.queued) {
+            queue.addFirst(exchange);
+            return;
+        }
+        DnsMetrics.ZoneCounters counters = zoneCounters[id];
+        if (queue.size() >= settings.maxQueued() || queueTimeoutNanos == 0) {
+            counters.rejected();
+            fail(exchange, UpstreamFailedException.Reason.OVER_CAPACITY, "every upstream of zone "
+                    + exchange.group.zoneLabel() + " is at rpzgate.upstream.max-in-flight and the queue is full");
+            return;
+        }
+        counters.queued();
+        exchange.queued = true;
+        exchange.queuedAt = System.nanoTime();
+        exchange.queuedUntil = exchange.queuedAt + Math.min(queueTimeoutNanos, remainingNanos);
+        queue.add(exchange);
+        if (queuePollers[id] < 0) {
+            UpstreamGroup group = exchange.group;
+            queuePollers[id] = vertx.setPeriodic(QUEUE_POLL_MILLIS, timer -> pollQueue(group));
+        }
+    }
+
+    /**
+     * Fails the queued exchanges of {@code group} whose wait is over, then lets the others try
+     * again, which is how slots that other event loops freed reach this loop's queue. Runs every
+     * {@value #QUEUE_POLL_MILLIS} ms while the queue is not empty.
+     */
+    private void pollQueue(UpstreamGroup group) {
+        ArrayDeque<Exchange> queue = queues.get(group.id());
+        long now = System.nanoTime();
+        Iterator<Exchange> waiting = queue.iterator();
+        while (waiting.hasNext()) {
+            Exchange exchange = waiting.next();
+            if (exchange.queuedUntil - now <= 0) {
+                waiting.remove();
+                zoneCounters[group.id()].rejected();
+                fail(exchange, UpstreamFailedException.Reason.OVER_CAPACITY, "every upstream of zone "
+                        + group.zoneLabel() + " stayed at rpzgate.upstream.max-in-flight for "
+                        + TimeUnit.NANOSECONDS.toMillis(now - exchange.queuedAt) + " ms");
             }
-            UdpChannel channel = active.get(random.nextInt(active.size()));
-            if (channel.sent >= QUERIES_PER_SOCKET) {
-                retire(channel);
-            }
-            return channel;
         }
-
-        private void retire(UdpChannel channel) {
-            channel.retired = true;
-            active.remove(channel);
-            openSocket();
-            // The retired socket still serves this query and those pending; it closes when they end.
+        while (!queue.isEmpty() && !drainQueue(group)) {
+            // Each round sent the head on; stop at the first that finds no slot.
         }
+        if (queue.isEmpty()) {
+            vertx.cancelTimer(queuePollers[group.id()]);
+            queuePollers[group.id()] = -1;
+        }
+    }
 
-        void close() {
-            closed = true;
-            for (UdpChannel channel : active) {
-                channel.socket.close();
-            }
-            active.clear();
+    /**
+     * Lets the oldest queued query of {@code group} try again, after this loop freed a slot or on
+     * the queue's poll. Returns true when it found no slot and is back at the head of the queue.
+     */
+    private boolean drainQueue(UpstreamGroup group) {
+        ArrayDeque<Exchange> queue = queues.get(group.id());
+        Exchange head = queue.poll();
+        if (head == null) {
+            return true;
+        }
+        next(head);
+        return queue.peekFirst() == head;
+    }
+
+    private static String lastCause(Exchange exchange) {
+        return exchange.lastCause == null ? "" : " (last: " + exchange.lastCause + ")";
+    }
+
+    private static void fail(Exchange exchange, UpstreamFailedException.Reason reason, String why) {
+        Record question = exchange.question;
+        exchange.result.tryFail(new UpstreamFailedException(reason, "no upstream answered " + question.getName()
+                + " " + Type.string(question.getType()) + ": " + why));
+    }
+
+    /** One question on its way through the upstreams of its zone. */
+    static final class Exchange {
+        final Record question;
+        final byte[] wire;
+        final UpstreamGroup group;
+        final long deadline;
+        final Promise<Message> result = Promise.promise();
+        /** Upstreams tried so far, a bit per index in the group. */
+        long tried;
+        int tries;
+        boolean timedOut;
+        Message refused;
+        String lastCause;
+        /** Whether the exchange has waited in the queue; it is counted and timed once. */
+        boolean queued;
+        long queuedAt;
+        long queuedUntil;
+
+        Exchange(Record question, byte[] wire, UpstreamGroup group, long deadline) {
+            this.question = question;
+            this.wire = wire;
+            this.group = group;
+            this.deadline = deadline;
         }
     }
 }

@@ -10,9 +10,14 @@ import dev.rpzgate.source.ConfiguredZones;
 import dev.rpzgate.source.ZoneFormat;
 import dev.rpzgate.source.ZoneSource;
 import dev.rpzgate.source.ZoneSpec;
+import dev.rpzgate.observability.DnsMetrics;
+import dev.rpzgate.upstream.Forwarding;
+import dev.rpzgate.upstream.Selection;
 import dev.rpzgate.upstream.Upstream;
+import dev.rpzgate.upstream.UpstreamGroup;
 import dev.rpzgate.upstream.Upstreams;
 import dev.rpzgate.wire.HostPort;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.runtime.configuration.MemorySizeConverter;
@@ -32,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.TSIG;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -110,6 +116,36 @@ class ChartApplicationYamlTest {
         assertThat(upstreams).extracting(Upstream::address).containsExactly(
                 new InetSocketAddress("192.0.2.53", 5300),
                 new InetSocketAddress("2001:db8::53", 53));
+    }
+
+    @Test
+    void encryptedUpstreamsAndForwardZonesMap(@TempDir Path directory) throws Exception {
+        RenderedChart chart = RenderedChart.render(directory, """
+                upstreams:
+                  - tls://192.0.2.53#dns.example
+                  - https://192.0.2.54/dns-query#doh.example
+                extraConfig:
+                  rpzgate:
+                    upstream:
+                      selection: fastest
+                    forward-zones:
+                      - name: cluster.local
+                        upstreams: 10.96.0.10
+                """);
+        String yaml = (String) at(chart.get("ConfigMap", "dns-rpzgate"), "data", "application.yaml");
+        RpzgateConfig rpzgate = config(yaml).getConfigMapping(RpzgateConfig.class);
+
+        Forwarding forwarding = Upstreams.forwarding(rpzgate, HostPort.parse(rpzgate.listen(), 53),
+                new DnsMetrics(new SimpleMeterRegistry()));
+
+        UpstreamGroup root = forwarding.groupFor(Name.fromConstantString("www.example.org."));
+        assertThat(root.selection()).isEqualTo(Selection.FASTEST);
+        assertThat(root.upstreams()).extracting(Upstream::protocol)
+                .containsExactly(Upstream.Protocol.TLS, Upstream.Protocol.HTTPS);
+        assertThat(root.upstreams()).extracting(Upstream::tlsName).containsExactly("dns.example", "doh.example");
+        UpstreamGroup cluster = forwarding.groupFor(Name.fromConstantString("kube-dns.kube-system.svc.cluster.local."));
+        assertThat(cluster.zoneLabel()).isEqualTo("cluster.local.");
+        assertThat(cluster.upstreams()).extracting(Upstream::name).containsExactly("10.96.0.10:53");
     }
 
     @Test

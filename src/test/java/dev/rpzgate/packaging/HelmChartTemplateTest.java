@@ -354,6 +354,18 @@ class HelmChartTemplateTest {
     }
 
     @Test
+    void schemaAcceptsEncryptedUpstreams() throws Exception {
+        RenderedChart chart = RenderedChart.render(temp, """
+                upstreams:
+                  - tls://192.0.2.53#dns.example
+                  - tls://[2001:db8::53]:8853
+                  - https://192.0.2.54:8443/dns-query#doh.example
+                """);
+
+        assertThat(chart.get("ConfigMap", FULLNAME)).isNotNull();
+    }
+
+    @Test
     void schemaRejectsHostNameUpstream() throws Exception {
         assertThatThrownBy(() -> RenderedChart.render(temp, "upstreams: [dns.example]\n"))
                 .hasMessageContaining("upstreams.0: Does not match pattern");

@@ -553,7 +553,7 @@ class ResolverEndToEndTest {
                 .body(containsString("rpzgate_queries_total{protocol=\"tcp\",rcode=\"NOERROR\"}"))
                 .body(containsString("rpzgate_policy_hits_total{action=\"nxdomain\",zone=\"first-policy\"}"))
                 .body(containsString("rpzgate_upstream_responses_total{rcode=\"NOERROR\",upstream=\""
-                        + primary.address() + "\"}"));
+                        + primary.address() + "\",zone=\".\"}"));
     }
 
     @Test

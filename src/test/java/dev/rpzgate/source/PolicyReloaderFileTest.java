@@ -103,6 +103,26 @@ class PolicyReloaderFileTest {
     }
 
     @Test
+    void includedFileChangeIsReloaded() throws Exception {
+        // The included file sits in its own directory, so only a watch on that directory sees the
+        // edit within AWAIT, which is shorter than the periodic check.
+        Path includes = Files.createDirectory(directory.resolve("includes"));
+        Path included = includes.resolve("part.rpz");
+        Files.writeString(included, "old.example CNAME .\n");
+        Path file = directory.resolve("watched.rpz");
+        Files.writeString(file, zone(1, "main.example") + "$INCLUDE includes/part.rpz\n");
+        start(TestConfig.Zone.file(file.toString()));
+        assertThat(matches("old.example.")).isTrue();
+
+        saveByRename(included, "new.example CNAME .\n");
+
+        await().atMost(AWAIT).until(() -> matches("new.example."));
+        assertThat(matches("old.example.")).isFalse();
+        assertThat(matches("main.example.")).isTrue();
+        assertThat(status().loads()).isEqualTo(2);
+    }
+
+    @Test
     void fileWrittenInPlaceIsReloaded() throws Exception {
         Path file = directory.resolve("watched.txt");
         Files.writeString(file, "old.example\n");

@@ -6,10 +6,12 @@ import static org.awaitility.Awaitility.await;
 import dev.rpzgate.observability.DnsMetrics;
 import dev.rpzgate.policy.PolicyAction;
 import dev.rpzgate.policy.PolicyMatch;
+import dev.rpzgate.policy.PolicyRule;
 import dev.rpzgate.policy.PolicyStore;
 import dev.rpzgate.policy.PolicyZone;
 import dev.rpzgate.source.transfer.KnotPrimary;
 import dev.rpzgate.source.transfer.TsigKey;
+import dev.rpzgate.testing.LogCapture;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -20,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -119,6 +122,94 @@ class PolicyReloaderTransferTest {
         assertThat(serial(running.store())).isEqualTo(2);
         assertThat(running.status().loads()).isEqualTo(2);
         await().atMost(AWAIT).until(() -> Files.readString(awaitCopy(primary).text()).contains("new.example.rpz.test."));
+    }
+
+    @Test
+    void ixfrIsAppliedAsChanges() throws Exception {
+        // knotd refuses zones with two CNAME records at one owner, so the skipped records here are
+        // of types that DNS allows; IxfrChangesTest covers conflicting actions.
+        KnotPrimary primary = startPrimary(null, 1, List.of(
+                "bad.example CNAME .",
+                "old.example CNAME .",
+                "dname.example DNAME other.example.",
+                "two.example A 192.0.2.1",
+                "two.example A 192.0.2.2"));
+        Running running = start(transferZone(primary, null));
+        await().atMost(AWAIT).until(running.store()::loaded);
+        PolicyZone first = running.store().current().zones().get(0);
+        assertThat(first.skippedByCategory()).containsExactlyEntriesOf(Map.of("type-not-allowed", 1));
+
+        // Removes old.example, the skipped DNAME and one A record of two; adds a rule, data at an
+        // owner that has a rule, and a record at the apex, which is skipped.
+        primary.updateZone(2, List.of(
+                "bad.example CNAME .",
+                "two.example A 192.0.2.2",
+                "two.example TXT \"two\"",
+                "new.example CNAME .",
+                "@ TXT \"apex\""));
+        List<String> logLines;
+        try (LogCapture log = LogCapture.start(PolicyReloader.class.getName())) {
+            byte[] wire = notifyMessage().toWire();
+            running.reloader().notifyDispatcher().handleNotify(new Message(wire), wire,
+                    InetAddress.getByName("127.0.0.1"));
+            await().atMost(AWAIT).until(() -> serial(running.store()) == 2);
+            logLines = log.lines();
+        }
+
+        assertThat(logLines).anyMatch(line -> line.contains("serial 1 -> 2 loaded from zone transfer from")
+                && line.contains("(IXFR, 6 changes applied to 5 owners)"));
+        PolicyZone second = running.store().current().zones().get(0);
+        assertThat(second.ruleCount()).isEqualTo(3);
+        assertThat(second.skippedCount()).isEqualTo(1);
+        assertThat(second.skipped().get(0).owner()).isEqualTo(KnotPrimary.ZONE);
+        assertThat(second.skippedByCategory()).containsExactlyEntriesOf(Map.of("apex-record", 1));
+        assertThat(blocks(running.store(), "bad.example.")).isTrue();
+        assertThat(blocks(running.store(), "new.example.")).isTrue();
+        assertThat(blocks(running.store(), "old.example.")).isFalse();
+        PolicyRule two = second.matchQname(Name.fromConstantString("two.example."));
+        assertThat(two.rrset(Type.A).rrs(false)).extracting(Record::rdataToString).containsExactly("192.0.2.2");
+        assertThat(two.rrset(Type.TXT).rrs(false)).extracting(Record::rdataToString).containsExactly("\"two\"");
+        assertThat(second.matchQname(Name.fromConstantString("bad.example.")))
+                .as("an owner whose rule did not change keeps the rule object")
+                .isSameAs(first.matchQname(Name.fromConstantString("bad.example.")));
+
+        // The local copy has the new serial, so a restart without the primary enforces it.
+        await().atMost(AWAIT).until(() -> Files.readAllLines(awaitCopy(primary).text()).get(0).contains(" 2 "));
+        running.reloader().onStop(null);
+        primary.close();
+        Running restarted = start(transferZone(primary, null));
+        assertThat(restarted.store().loaded()).isTrue();
+        assertThat(serial(restarted.store())).isEqualTo(2);
+        PolicyZone fromCopy = restarted.store().current().zones().get(0);
+        assertThat(fromCopy.ruleCount()).isEqualTo(3);
+        assertThat(fromCopy.skippedCount()).isEqualTo(1);
+        assertThat(blocks(restarted.store(), "new.example.")).isTrue();
+        assertThat(blocks(restarted.store(), "old.example.")).isFalse();
+    }
+
+    @Test
+    void ixfrRemovingMostRulesIsHeldBack() throws Exception {
+        KnotPrimary primary = startPrimary(null, 1, List.of(
+                "a.example CNAME .", "b.example CNAME .", "c.example CNAME .", "d.example CNAME ."));
+        Running running = start(transferZone(primary, null).withRemovalGuard(true));
+        await().atMost(AWAIT).until(running.store()::loaded);
+
+        // Three of four rules go, more than the default max-removal of half.
+        primary.updateZone(2, List.of("a.example CNAME ."));
+        byte[] wire = notifyMessage().toWire();
+        running.reloader().notifyDispatcher().handleNotify(new Message(wire), wire,
+                InetAddress.getByName("127.0.0.1"));
+
+        await().atMost(AWAIT).until(() -> running.reloader().heldSerial(ZONE).isPresent());
+        assertThat(running.reloader().heldSerial(ZONE)).contains(2L);
+        assertThat(serial(running.store())).isEqualTo(1);
+        assertThat(blocks(running.store(), "b.example.")).isTrue();
+
+        assertThat(running.reloader().confirmHeldUpdate(ZONE)).contains(2L);
+        await().atMost(AWAIT).until(() -> serial(running.store()) == 2);
+        assertThat(blocks(running.store(), "b.example.")).isFalse();
+        assertThat(blocks(running.store(), "a.example.")).isTrue();
+        assertThat(running.store().current().zones().get(0).ruleCount()).isEqualTo(1);
     }
 
     @Test

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -227,7 +228,9 @@ class RealFeedsTest {
         PolicyZone zone = RpzZoneFileLoader.load(file, null, SETTINGS);
 
         assertThat(ipRecords).isEqualTo(44531);
-        assertThat(zone.skipped()).hasSize((int) ipRecords);
+        assertThat(zone.skippedCount()).isEqualTo((int) ipRecords);
+        assertThat(zone.skippedByCategory()).isEqualTo(Map.of("invalid-trigger", (int) ipRecords));
+        assertThat(zone.skipped()).as("the records kept with their reasons").hasSize(100);
         assertThat(zone.skipped()).extracting(SkippedRecord::reason).containsOnly(
                 "invalid rpz-ip trigger: 3 address labels, but IPv4 needs 4 and IPv6 needs 8 or fewer with zz");
         assertThat(zone.skipped().get(0).owner()).isEqualTo(name("1.0.218.230.rpz-ip.hagezi-rpz-tif-ips"));

@@ -37,6 +37,7 @@ final class TestConfig {
         private MemorySize maxSize = new MemorySize(BigInteger.valueOf(256L * 1024 * 1024));
         private Optional<String> origin = Optional.empty();
         private Optional<List<String>> clientCidrs = Optional.empty();
+        private boolean removalGuard;
 
         static Zone empty() {
             return new Zone();
@@ -68,6 +69,10 @@ final class TestConfig {
 
         Zone withRules(String value) {
             return with(zone -> zone.rules = Optional.of(value));
+        }
+
+        Zone withRemovalGuard(boolean value) {
+            return with(zone -> zone.removalGuard = value);
         }
 
         Zone withTransfer(String value) {
@@ -292,7 +297,7 @@ final class TestConfig {
 
         @Override
         public boolean removalGuard() {
-            return false;
+            return removalGuard;
         }
 
         @Override
@@ -336,6 +341,11 @@ final class TestConfig {
             @Override
             public String resolvConf() {
                 return "/etc/resolv.conf";
+            }
+
+            @Override
+            public Optional<List<ForwardZone>> forwardZones() {
+                return Optional.empty();
             }
 
             @Override

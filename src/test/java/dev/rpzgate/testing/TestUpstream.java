@@ -47,8 +47,9 @@ import org.xbill.DNS.Type;
 /**
  * In-process authoritative DNS server on 127.0.0.1 that end-to-end tests use as the upstream
  * resolver. It listens on UDP and TCP on one port, answers from records that the test adds, and
- * can misbehave per name (delay, drop, truncate, wrong ID, wrong question, garbage, SERVFAIL) to
- * exercise a forwarder's error handling.
+ * can misbehave per name (delay, drop, truncate, wrong ID, wrong question, garbage, SERVFAIL,
+ * REFUSED) to exercise a forwarder's error handling. {@link #respond} lets other front ends, such
+ * as the DNS over TLS and HTTPS ones of {@link EncryptedTestUpstream}, share its data and switches.
  *
  * <p>Answers carry AA=1 and RA=0, echo the ID, the question, the opcode and the RD and CD flags,
  * and carry an OPT record when the query had one. A name that does not exist gets NXDOMAIN with
@@ -90,7 +91,11 @@ public final class TestUpstream implements AutoCloseable {
     /** Transport on which a query arrived. */
     public enum Transport {
         UDP,
-        TCP
+        TCP,
+        /** DNS over TLS, through {@link EncryptedTestUpstream}. */
+        TLS,
+        /** DNS over HTTPS, through {@link EncryptedTestUpstream}. */
+        HTTPS
     }
 
     /**
@@ -113,7 +118,8 @@ public final class TestUpstream implements AutoCloseable {
         WRONG_ID,
         WRONG_QUESTION,
         GARBAGE,
-        SERVFAIL
+        SERVFAIL,
+        REFUSED
     }
 
     private record CounterKey(Name name, int type, Transport transport) {}
@@ -355,6 +361,16 @@ public final class TestUpstream implements AutoCloseable {
         return setFaultForAllNames(Fault.SERVFAIL);
     }
 
+    /** Answers {@code name} with REFUSED and no records, as a resolver that does not serve the client would. */
+    public TestUpstream refused(String name) {
+        return setFault(name, Fault.REFUSED);
+    }
+
+    /** Answers every query with REFUSED and no records. */
+    public TestUpstream refused() {
+        return setFaultForAllNames(Fault.REFUSED);
+    }
+
     /**
      * Clears every behaviour switch, the counters and the query log. The records and the
      * unknown-name answer stay. A reply already scheduled by {@link #delay} is still sent.
@@ -441,6 +457,16 @@ public final class TestUpstream implements AutoCloseable {
     // ---- Query handling ----
 
     /**
+     * Answers one request that arrived on another listener, such as the DNS over TLS or HTTPS
+     * front end of {@link EncryptedTestUpstream}: it is counted, logged and subject to the switches
+     * as a UDP or TCP query is, and {@code send} gets each reply, now or after the delay. A stream
+     * transport gets answers in full, as TCP does.
+     */
+    public void respond(byte[] request, Transport transport, InetSocketAddress source, Consumer<byte[]> send) {
+        handle(request, transport, source, send);
+    }
+
+    /**
      * Parses one request, counts it, applies the switches and passes the replies to
      * {@code send}, now or after the delay.
      */
@@ -502,6 +528,11 @@ public final class TestUpstream implements AutoCloseable {
             case SERVFAIL: {
                 Message reply = emptyReply(query);
                 reply.getHeader().setRcode(Rcode.SERVFAIL);
+                return List.of(reply.toWire());
+            }
+            case REFUSED: {
+                Message reply = emptyReply(query);
+                reply.getHeader().setRcode(Rcode.REFUSED);
                 return List.of(reply.toWire());
             }
             default:
@@ -587,7 +618,7 @@ public final class TestUpstream implements AutoCloseable {
     /** Serializes {@code reply}, replaced by a truncated reply if it exceeds the client's UDP payload size. */
     private static byte[] fitForTransport(Message query, Message reply, Transport transport) {
         byte[] wire = reply.toWire();
-        if (transport == Transport.TCP) {
+        if (transport != Transport.UDP) {
             return wire;
         }
         OPTRecord queryOpt = query.getOPT();

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -694,6 +695,35 @@ class TestUpstreamTest {
         assertThat(response.getQuestion()).isEqualTo(Record.newRecord(name("www.example."), Type.A, DClass.IN));
         assertThat(response.getSection(Section.ANSWER)).isEmpty();
         assertThat(response.getSection(Section.AUTHORITY)).isEmpty();
+    }
+
+    @Test
+    void refusedHasNoRecords() throws IOException {
+        upstream.refused("www.example.");
+
+        Message refused = resolver().send(query("www.example.", Type.A));
+        Message other = resolver().send(query("other.example.", Type.A));
+
+        assertThat(refused.getRcode()).isEqualTo(Rcode.REFUSED);
+        assertThat(refused.getQuestion()).isEqualTo(Record.newRecord(name("www.example."), Type.A, DClass.IN));
+        assertThat(refused.getSection(Section.ANSWER)).isEmpty();
+        assertThat(other.getRcode()).isNotEqualTo(Rcode.REFUSED);
+        assertThat(upstream.countQueries("www.example.", Type.A)).isEqualTo(1);
+    }
+
+    @Test
+    void respondAnswersRequestsFromOtherListeners() throws IOException {
+        upstream.add("www.example. 300 IN A 192.0.2.1");
+        List<byte[]> replies = new CopyOnWriteArrayList<>();
+
+        upstream.respond(query("www.example.", Type.A).toWire(), Transport.TLS,
+                new InetSocketAddress("127.0.0.1", 40000), replies::add);
+
+        assertThat(replies).hasSize(1);
+        Message reply = new Message(replies.get(0));
+        assertThat(reply.getSection(Section.ANSWER)).hasSize(1);
+        assertThat(upstream.countQueries(Transport.TLS)).isEqualTo(1);
+        assertThat(upstream.countQueries(Transport.UDP)).isZero();
     }
 
     // ---- Lifecycle ----

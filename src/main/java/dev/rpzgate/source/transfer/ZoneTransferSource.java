@@ -402,11 +402,11 @@ public final class ZoneTransferSource implements AutoCloseable {
         }
         if (result.type() == TransferType.AXFR) {
             install(TransferType.AXFR, previous, SnapshotBuilder.fromAxfr(origin, config.settings(),
-                    result.records(), primary, clock.instant()), List.of(), result, started);
+                    result.records(), primary, clock.instant(), previous.zone()), List.of(), result, started, -1);
             return;
         }
 
-        ZoneSnapshot next;
+        SnapshotBuilder.Applied next;
         try {
             next = SnapshotBuilder.applyIxfr(previous, result.deltas(), result.endSoa(), primary, clock.instant(),
                     config.limits().maxRecords());
@@ -418,25 +418,26 @@ public final class ZoneTransferSource implements AutoCloseable {
             transferWhole(primary, previous);
             return;
         }
-        install(TransferType.IXFR, previous, next, result.deltas(), result, started);
+        install(TransferType.IXFR, previous, next.snapshot(), result.deltas(), result, started, next.rebuiltOwners());
     }
 
     private void transferWhole(InetSocketAddress primary, ZoneSnapshot previous) throws TransferFailedException {
         long started = System.nanoTime();
         TransferClient.Result result = TransferClient.transfer(origin, primary, -1, tsigKey, config.limits());
         ZoneSnapshot next = SnapshotBuilder.fromAxfr(origin, config.settings(), result.records(), primary,
-                clock.instant());
-        install(TransferType.AXFR, previous, next, List.of(), result, started);
+                clock.instant(), previous == null ? null : previous.zone());
+        install(TransferType.AXFR, previous, next, List.of(), result, started, -1);
     }
 
     private void install(TransferType type, ZoneSnapshot previous, ZoneSnapshot next, List<ZoneDelta> deltas,
-                         TransferClient.Result result, long startedNanos) {
+                         TransferClient.Result result, long startedNanos, int rebuiltOwners) {
         Duration elapsed = Duration.ofNanos(System.nanoTime() - startedNanos);
         current = next;
         (type == TransferType.IXFR ? ixfrCount : axfrCount).incrementAndGet();
-        logInstalled(type, previous, next, deltas, result, elapsed);
+        logInstalled(type, previous, next, deltas, result, elapsed, rebuiltOwners);
 
-        ZoneUpdate update = new ZoneUpdate(type, previous, next, deltas, result.recordCount(), result.bytes(), elapsed);
+        ZoneUpdate update = new ZoneUpdate(type, previous, next, deltas, result.recordCount(), result.bytes(), elapsed,
+                rebuiltOwners);
         try {
             listener.zoneUpdated(update);
         } catch (RuntimeException e) {
@@ -524,7 +525,7 @@ public final class ZoneTransferSource implements AutoCloseable {
     }
 
     private void logInstalled(TransferType type, ZoneSnapshot previous, ZoneSnapshot next, List<ZoneDelta> deltas,
-                              TransferClient.Result result, Duration elapsed) {
+                              TransferClient.Result result, Duration elapsed, int rebuiltOwners) {
         PolicyZone zone = next.zone();
         List<SkippedRecord> skipped = zone.skipped();
         int logged = Math.min(skipped.size(), LOGGED_SKIPPED_RECORDS);
@@ -533,8 +534,8 @@ public final class ZoneTransferSource implements AutoCloseable {
             LOG.warnf("zone %s: skipped record %s, number %d of the %s: %s", origin, record.owner(), record.line(),
                     record.file(), record.reason());
         }
-        if (skipped.size() > logged) {
-            LOG.warnf("zone %s: %d more records skipped", origin, skipped.size() - logged);
+        if (zone.skippedCount() > logged) {
+            LOG.warnf("zone %s: %d more records skipped", origin, zone.skippedCount() - logged);
         }
 
         String primary = Formats.address(next.primary());
@@ -546,17 +547,18 @@ public final class ZoneTransferSource implements AutoCloseable {
                 added += delta.added().size();
             }
             LOG.infof("zone %s: IXFR from %s: serial %d -> %d, difference sequences: %d, records removed: %d,"
-                    + " added: %d; now %d records, %d rules, %d records skipped; %d bytes, %d ms", origin, primary,
-                    previous.serial(), next.serial(), deltas.size(), removed, added, next.records().size(),
-                    zone.ruleCount(), skipped.size(), result.bytes(), elapsed.toMillis());
+                    + " added: %d, applied as changes to %d owners; now %d records, %d rules, %d records skipped;"
+                    + " %d bytes, %d ms", origin, primary, previous.serial(), next.serial(), deltas.size(), removed,
+                    added, rebuiltOwners, next.records().size(),
+                    zone.ruleCount(), zone.skippedCount(), result.bytes(), elapsed.toMillis());
         } else if (previous != null) {
             LOG.infof("zone %s: AXFR from %s: serial %d -> %d, %d records, %d rules, %d records skipped; %d bytes,"
                     + " %d ms", origin, primary, previous.serial(), next.serial(), next.records().size(),
-                    zone.ruleCount(), skipped.size(), result.bytes(), elapsed.toMillis());
+                    zone.ruleCount(), zone.skippedCount(), result.bytes(), elapsed.toMillis());
         } else {
             LOG.infof("zone %s: AXFR from %s: serial %d loaded, %d records, %d rules, %d records skipped; %d bytes,"
                     + " %d ms", origin, primary, next.serial(), next.records().size(), zone.ruleCount(),
-                    skipped.size(), result.bytes(), elapsed.toMillis());
+                    zone.skippedCount(), result.bytes(), elapsed.toMillis());
         }
     }
 }

@@ -16,15 +16,27 @@ import java.util.Objects;
  * @param records records the transfer carried, SOA records included
  * @param bytes uncompressed wire size of those records
  * @param elapsed time from connecting to the primary until the new zone was built
+ * @param rebuiltOwners for an IXFR, the owners whose rules were built again from their records,
+ *     while the new version shares the rules of every other owner with {@code previous}; -1 for an
+ *     AXFR, which builds the zone from every record
  */
 public record ZoneUpdate(TransferType type, ZoneSnapshot previous, ZoneSnapshot current, List<ZoneDelta> deltas,
-                         long records, long bytes, Duration elapsed) {
+                         long records, long bytes, Duration elapsed, int rebuiltOwners) {
 
     public ZoneUpdate {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(current, "current");
         Objects.requireNonNull(elapsed, "elapsed");
         deltas = List.copyOf(deltas);
+    }
+
+    /** Returns the number of records that the deltas remove and add, without the SOA records that frame each delta. */
+    public long changedRecords() {
+        long changed = 0;
+        for (ZoneDelta delta : deltas) {
+            changed += delta.removed().size() + delta.added().size();
+        }
+        return changed;
     }
 
     /** Returns the serial before the transfer, or -1 for the first load. */

@@ -67,7 +67,17 @@ public final class KnotPrimary implements AutoCloseable {
         primary.writeConfig();
         primary.writeZone(serial, rules);
         primary.launch();
-        primary.awaitSerial(serial);
+        try {
+            primary.awaitSerial(serial);
+        } catch (AssertionError e) {
+            // The caller gets no primary to close, so a knotd that never served the zone stops here.
+            try {
+                primary.close();
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            throw e;
+        }
         return primary;
     }
 

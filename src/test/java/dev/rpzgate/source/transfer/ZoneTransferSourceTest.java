@@ -161,7 +161,13 @@ class ZoneTransferSourceTest {
                 new ARecord(Name.fromString("local.example.rpz.test."), DClass.IN, 300,
                         InetAddress.getByName("192.0.2.10")));
 
+        // The apex, the four owners the delta touches and the rpz-ip owner, which every IXFR rebuilds.
+        assertThat(update.rebuiltOwners()).isEqualTo(6);
+        assertThat(update.changedRecords()).isEqualTo(4);
         PolicyZone zone = source.current().zone();
+        assertThat(zone.matchQname(Name.fromString("drop.example.")))
+                .as("a rule the IXFR did not touch is shared with the previous version")
+                .isSameAs(update.previous().zone().matchQname(Name.fromString("drop.example.")));
         assertThat(zone.serial()).isEqualTo(2);
         assertThat(zone.ruleCount()).isEqualTo(7);
         assertThat(action(zone, "evil.example.")).isEqualTo(PolicyAction.NXDOMAIN);
@@ -203,6 +209,7 @@ class ZoneTransferSourceTest {
         assertThat(update.type()).isEqualTo(TransferType.AXFR);
         assertThat(update.previousSerial()).isEqualTo(1);
         assertThat(update.deltas()).isEmpty();
+        assertThat(update.rebuiltOwners()).isEqualTo(-1);
         assertThat(source.current().serial()).isEqualTo(2);
         assertThat(action(source.current().zone(), "evil.example.")).isEqualTo(PolicyAction.NXDOMAIN);
         assertThat(source.status().axfrCount()).isEqualTo(2);
