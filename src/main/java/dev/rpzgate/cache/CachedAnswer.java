@@ -1,5 +1,7 @@
 package dev.rpzgate.cache;
 
+import dev.rpzgate.wire.AnswerStage;
+import dev.rpzgate.wire.ClientQuery;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
@@ -11,12 +13,16 @@ import org.xbill.DNS.Type;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * One upstream answer in the cache, kept in wire format with the TTLs that the cache settings
- * allow. Every read builds a new {@link Message} from a copy of the bytes with the TTLs counted
- * down, so callers may change what they get. The entry itself never changes, except the hit count
- * and the prefetch and failure marks, which event loops update without a lock.
+ * allow. {@link #toMessage} builds a new {@link Message} from a copy of the bytes with the TTLs
+ * counted down, so callers may change what they get. {@link #toClientWire} skips the message and
+ * writes the client's answer from the bytes, with what policy checks need read out when the entry
+ * was stored ({@link #stages()}, {@link #signed()}). The entry itself never changes, except the hit
+ * count and the prefetch and failure marks, which event loops update without a lock.
  */
 public final class CachedAnswer {
 
@@ -36,11 +42,25 @@ public final class CachedAnswer {
     /** Bytes counted per entry beyond its wire bytes: the objects, the key and the map node, an estimate. */
     private static final int OVERHEAD_BYTES = 200;
 
+    /** Bytes counted per stage of the CNAME chain that the entry keeps for policy checks, an estimate. */
+    private static final int STAGE_BYTES = 80;
+
+    private static final int HEADER_LENGTH = 12;
+
+    /** Length of rpzgate's own OPT record without options: root name, type, class, TTL, RDLENGTH. */
+    private static final int OPT_LENGTH = 11;
+
     private final byte[] wire;
     private final int[] ttlOffsets;
     private final long storedAtMillis;
     private final long lifetimeMillis;
     private final boolean negative;
+    private final List<AnswerStage> stages;
+    private final boolean signed;
+    /** Where the upstream's OPT record starts, the length when it sent none, -1 when it is not last. */
+    private final int optStart;
+    /** Offset just past the question name, -1 when the bytes cannot be answered without parsing. */
+    private final int questionEnd;
 
     @SuppressWarnings("unused") // through HITS
     private volatile int hits;
@@ -48,12 +68,17 @@ public final class CachedAnswer {
     private volatile boolean prefetchClaimed;
     private volatile long refreshFailedAtMillis = Long.MIN_VALUE;
 
-    private CachedAnswer(byte[] wire, int[] ttlOffsets, long storedAtMillis, long lifetimeMillis, boolean negative) {
+    private CachedAnswer(byte[] wire, int[] ttlOffsets, long storedAtMillis, long lifetimeMillis, boolean negative,
+                         List<AnswerStage> stages, boolean signed) {
         this.wire = wire;
         this.ttlOffsets = ttlOffsets;
         this.storedAtMillis = storedAtMillis;
         this.lifetimeMillis = lifetimeMillis;
         this.negative = negative;
+        this.stages = stages;
+        this.signed = signed;
+        this.optStart = WireTtls.optStart(wire);
+        this.questionEnd = WireTtls.readU16(wire, 4) == 1 ? WireTtls.questionNameEnd(wire) : -1;
     }
 
     /**
@@ -102,7 +127,18 @@ public final class CachedAnswer {
         if (offsets.length == 0 || lifetime == 0) {
             return null;
         }
-        return new CachedAnswer(bytes, offsets, nowMillis, lifetime * 1000, negative);
+        return new CachedAnswer(bytes, offsets, nowMillis, lifetime * 1000, negative,
+                AnswerStage.of(key.name(), answer), isSigned(answer));
+    }
+
+    /** Returns whether the answer section carries signatures, so a validating client would notice a rewrite. */
+    public static boolean isSigned(Message answer) {
+        for (Record record : answer.getSection(Section.ANSWER)) {
+            if (record.getType() == Type.RRSIG) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Returns whether the answer section holds a record of {@code type}, the end of any CNAME chain included. */
@@ -158,6 +194,92 @@ public final class CachedAnswer {
         return parse(copy);
     }
 
+    /**
+     * Returns the names of the answer's CNAME chain with their addresses, from the name of the
+     * cache key on. Names keep the letter case of the query that filled the entry.
+     */
+    public List<AnswerStage> stages() {
+        return stages;
+    }
+
+    /** Returns whether the answer section carries RRSIG records. */
+    public boolean signed() {
+        return signed;
+    }
+
+    /** Returns the response code of the answer, NOERROR or NXDOMAIN. */
+    public int rcode() {
+        return wire[3] & 0x0F;
+    }
+
+    /**
+     * Writes the answer to {@code query} as {@link dev.rpzgate.wire.Responses#encode} would write
+     * the parsed entry with the client's question put back, AA cleared and no EDNS options: the
+     * client's ID, RD and CD, QR and RA set, the question in the client's letter case, TTLs counted
+     * down to {@code nowMillis}, and rpzgate's OPT record in place of the upstream's (none when the
+     * client sent none). Returns null when that takes more than copying bytes: the answer would not
+     * fit the client's limit and must be truncated, the upstream's OPT record is not the last
+     * record, or the client's question is not the entry's question byte for byte, letter case aside.
+     *
+     * <p>Written by hand because it runs for every forwarded query: parsing the entry into dnsjava
+     * records and encoding them again cost more than the rest of a cache hit.
+     */
+    public byte[] toClientWire(ClientQuery query, long nowMillis) {
+        byte[] packet = query.packet();
+        if (optStart < 0 || questionEnd < 0 || packet == null || packet.length < questionEnd) {
+            return null;
+        }
+        boolean edns = query.hasEdns();
+        int length = optStart + (edns ? OPT_LENGTH : 0);
+        if (length > query.answerLimit()) {
+            return null;
+        }
+        for (int i = HEADER_LENGTH; i < questionEnd; i++) {
+            if (packet[i] != wire[i] && lowerAscii(packet[i]) != lowerAscii(wire[i])) {
+                return null;
+            }
+        }
+
+        byte[] answer = Arrays.copyOf(wire, length);
+        System.arraycopy(packet, HEADER_LENGTH, answer, HEADER_LENGTH, questionEnd - HEADER_LENGTH);
+        answer[0] = packet[0];
+        answer[1] = packet[1];
+        // QR set, opcode kept, AA and TC clear, the client's RD; RA set, Z and AD kept, the client's CD, rcode kept.
+        answer[2] = (byte) (0x80 | (wire[2] & 0x78) | (query.recursionDesired() ? 0x01 : 0));
+        answer[3] = (byte) (0x80 | (wire[3] & 0x6F) | (query.checkingDisabled() ? 0x10 : 0));
+        int additional = WireTtls.readU16(wire, 10) - (optStart < wire.length ? 1 : 0) + (edns ? 1 : 0);
+        answer[10] = (byte) (additional >>> 8);
+        answer[11] = (byte) additional;
+
+        long elapsedSeconds = Math.max(0, (nowMillis - storedAtMillis) / 1000);
+        for (int offset : ttlOffsets) {
+            WireTtls.write(answer, offset, Math.max(0, WireTtls.read(wire, offset) - elapsedSeconds));
+        }
+        if (edns) {
+            writeOpt(answer, optStart, query.dnssecOk());
+        }
+        return answer;
+    }
+
+    /** Writes an OPT record with payload size 1232, extended rcode 0, version 0 and the DO bit, without options. */
+    private static void writeOpt(byte[] answer, int at, boolean dnssecOk) {
+        answer[at] = 0; // root owner name
+        answer[at + 1] = 0;
+        answer[at + 2] = (byte) Type.OPT;
+        answer[at + 3] = (byte) (ClientQuery.ADVERTISED_UDP_PAYLOAD >>> 8);
+        answer[at + 4] = (byte) ClientQuery.ADVERTISED_UDP_PAYLOAD;
+        answer[at + 5] = 0;
+        answer[at + 6] = 0;
+        answer[at + 7] = (byte) (dnssecOk ? 0x80 : 0);
+        answer[at + 8] = 0;
+        answer[at + 9] = 0;
+        answer[at + 10] = 0;
+    }
+
+    private static int lowerAscii(byte b) {
+        return b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b;
+    }
+
     /** Returns the answer with every TTL set to {@code ttlSeconds}, as a stale answer is sent (RFC 8767 section 4). */
     public Message toStaleMessage(long ttlSeconds) {
         byte[] copy = wire.clone();
@@ -209,6 +331,6 @@ public final class CachedAnswer {
 
     /** Returns the estimated memory of this entry in bytes, for the cache's size bound. */
     int weightBytes() {
-        return OVERHEAD_BYTES + wire.length + 4 * ttlOffsets.length;
+        return OVERHEAD_BYTES + wire.length + 4 * ttlOffsets.length + STAGE_BYTES * stages.size();
     }
 }

@@ -58,7 +58,7 @@ public final class CachingResolver {
         if (entry != null && entry.isFresh(now)) {
             cache.listener().hit();
             prefetchIfDue(key, question, entry, now);
-            return Future.succeededFuture(new ResolvedAnswer(entry.toMessage(now), false));
+            return Future.succeededFuture(ResolvedAnswer.fromCache(entry, now));
         }
 
         if (!recursionDesired) {
@@ -161,7 +161,7 @@ public final class CachingResolver {
             }
         }
         if (fetched.stored() != null) {
-            return new ResolvedAnswer(fetched.stored().toMessage(now), false);
+            return ResolvedAnswer.fromCache(fetched.stored(), now);
         }
         return new ResolvedAnswer(parse(fetched.uncachedWire()), false);
     }
@@ -174,7 +174,7 @@ public final class CachingResolver {
     private ResolvedAnswer staleAnswer(CachedAnswer entry, long now) {
         CacheSettings settings = cache.settings();
         if (entry.isFresh(now)) {
-            return new ResolvedAnswer(entry.toMessage(now), false);
+            return ResolvedAnswer.fromCache(entry, now);
         }
         if (!settings.serveStale() || now - entry.expiresAtMillis() >= settings.maxStaleness().toMillis()) {
             return null;

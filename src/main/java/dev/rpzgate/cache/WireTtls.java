@@ -48,6 +48,57 @@ final class WireTtls {
         return count == records ? offsets : java.util.Arrays.copyOf(offsets, count);
     }
 
+    /**
+     * Returns the offset at which the OPT record starts when it is the last record of the message,
+     * the message length when there is no OPT record, or -1 when an OPT record sits elsewhere, so
+     * that a caller can cut the OPT off the end and append another.
+     *
+     * @throws IllegalArgumentException when the message is cut short
+     */
+    static int optStart(byte[] wire) {
+        if (wire.length < HEADER_LENGTH) {
+            throw new IllegalArgumentException("DNS message shorter than its header");
+        }
+        int questions = readU16(wire, 4);
+        int records = readU16(wire, 6) + readU16(wire, 8) + readU16(wire, 10);
+        int position = HEADER_LENGTH;
+        for (int i = 0; i < questions; i++) {
+            position = skipName(wire, position) + 4;
+        }
+        int optStart = wire.length;
+        for (int i = 0; i < records; i++) {
+            int start = position;
+            position = skipName(wire, position);
+            check(wire, position + 10);
+            int type = readU16(wire, position);
+            position += 10 + readU16(wire, position + 8);
+            check(wire, position);
+            if (type == Type.OPT) {
+                if (i != records - 1) {
+                    return -1;
+                }
+                optStart = start;
+            }
+        }
+        return optStart;
+    }
+
+    /** Returns the offset just past the question name that starts at byte 12, or -1 when it is compressed. */
+    static int questionNameEnd(byte[] wire) {
+        int position = HEADER_LENGTH;
+        while (position < wire.length) {
+            int length = wire[position] & 0xFF;
+            if (length == 0) {
+                return position + 1;
+            }
+            if ((length & 0xC0) != 0) {
+                return -1;
+            }
+            position += 1 + length;
+        }
+        return -1;
+    }
+
     /** Returns the TTL at {@code offset}, unsigned. */
     static long read(byte[] wire, int offset) {
         return ((long) (wire[offset] & 0xFF) << 24) | ((wire[offset + 1] & 0xFF) << 16)
@@ -76,7 +127,7 @@ final class WireTtls {
         }
     }
 
-    private static int readU16(byte[] wire, int offset) {
+    static int readU16(byte[] wire, int offset) {
         return ((wire[offset] & 0xFF) << 8) | (wire[offset + 1] & 0xFF);
     }
 

@@ -1,5 +1,6 @@
 package dev.rpzgate.server;
 
+import dev.rpzgate.cache.CachedAnswer;
 import dev.rpzgate.observability.DnsMetrics;
 import dev.rpzgate.observability.PolicyHitLog;
 import dev.rpzgate.policy.IpTriggerMatch;
@@ -9,6 +10,7 @@ import dev.rpzgate.policy.PolicySet;
 import dev.rpzgate.policy.PolicyZone;
 import dev.rpzgate.policy.ZoneSettings;
 import dev.rpzgate.upstream.NameServerFinder.NameServers;
+import dev.rpzgate.wire.AnswerStage;
 import dev.rpzgate.wire.ClientQuery;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
@@ -91,7 +93,8 @@ final class PolicyEvaluator {
     }
 
     /**
-     * Returns the decision that the upstream's {@code answer} triggers, or null when none does.
+     * Returns the decision that the upstream's answer, split into {@code stages}, triggers, or null
+     * when none does; {@code signed} says whether its answer section carries RRSIG records.
      * The stages of the answer are checked in order, the query name then each CNAME target, so a
      * blocked name cannot hide behind a CNAME from an allowed one. At the query name, QNAME rules
      * were checked before forwarding. Only the first {@code zoneLimit} zones take part, because a
@@ -99,9 +102,9 @@ final class PolicyEvaluator {
      * DO is left alone by zones without {@code break-dnssec}. {@code nameServers} holds what was
      * learned of each stage name's servers; a name missing from it skips NSDNAME and NSIP.
      */
-    PolicyDecision matchAnswer(ClientQuery query, Message answer, PolicySet policy, int zoneLimit,
+    PolicyDecision matchAnswer(ClientQuery query, boolean signed, PolicySet policy, int zoneLimit,
                                List<AnswerStage> stages, Map<Name, NameServers> nameServers) {
-        boolean signedForValidator = query.dnssecOk() && isSigned(answer);
+        boolean signedForValidator = query.dnssecOk() && signed;
         List<PolicyZone> zones = zones(policy, zoneLimit);
         for (int index = 0; index < stages.size(); index++) {
             AnswerStage stage = stages.get(index);
@@ -117,6 +120,38 @@ final class PolicyEvaluator {
             }
         }
         return null;
+    }
+
+    /**
+     * Returns whether some rule, enabled or disabled, matches a stage of the answer under the
+     * conditions of {@link #matchAnswer} without name servers. Records nothing, so a caller that
+     * gets true can run {@link #matchAnswer} and have each hit logged once.
+     */
+    boolean answerMayMatch(ClientQuery query, boolean signed, PolicySet policy, int zoneLimit,
+                           List<AnswerStage> stages) {
+        boolean signedForValidator = query.dnssecOk() && signed;
+        List<PolicyZone> zones = zones(policy, zoneLimit);
+        for (int index = 0; index < stages.size(); index++) {
+            AnswerStage stage = stages.get(index);
+            for (int z = 0; z < zones.size(); z++) {
+                PolicyZone zone = zones.get(z);
+                if (skips(zone, query) || (signedForValidator && !zone.settings().breakDnssec())) {
+                    continue;
+                }
+                if (index > 0 && zone.matchQname(stage.name()) != null) {
+                    return true;
+                }
+                if (!zone.ipRules().isEmpty()) {
+                    List<InetAddress> addresses = stage.addresses();
+                    for (int a = 0; a < addresses.size(); a++) {
+                        if (zone.matchResponseIp(addresses.get(a)) != null) {
+                            return true;
+                        }
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     private PolicyDecision matchStage(ClientQuery query, PolicyZone zone, AnswerStage stage, int index,
@@ -198,12 +233,7 @@ final class PolicyEvaluator {
 
     /** Whether the answer section carries signatures, so a validating client would notice a rewrite. */
     static boolean isSigned(Message answer) {
-        for (Record record : answer.getSection(Section.ANSWER)) {
-            if (record.getType() == Type.RRSIG) {
-                return true;
-            }
-        }
-        return false;
+        return CachedAnswer.isSigned(answer);
     }
 
     /** Counts an enforced hit and writes it to the hit log unless the zone's {@code log} is off. */

@@ -1,5 +1,6 @@
 package dev.rpzgate.server;
 
+import dev.rpzgate.cache.CachedAnswer;
 import dev.rpzgate.cache.CachingResolver;
 import dev.rpzgate.cache.ResolvedAnswer;
 import dev.rpzgate.observability.DnsMetrics;
@@ -12,6 +13,7 @@ import dev.rpzgate.source.transfer.NotifyDispatcher;
 import dev.rpzgate.upstream.NameServerFinder;
 import dev.rpzgate.upstream.NameServerFinder.NameServers;
 import io.vertx.core.Future;
+import dev.rpzgate.wire.AnswerStage;
 import dev.rpzgate.wire.ClientQuery;
 import dev.rpzgate.wire.Responses;
 import dev.rpzgate.wire.Transport;
@@ -170,7 +172,7 @@ public final class QueryPipeline {
             return null;
         }
 
-        ClientQuery query = new ClientQuery(message, client, transport);
+        ClientQuery query = new ClientQuery(message, packet, client, transport);
         if (query.hasEdns() && query.ednsVersion() > 0) {
             send(query, Responses.newAnswer(query, Rcode.BADVERS), reply); // RFC 6891 section 6.1.3
             return null;
@@ -228,15 +230,18 @@ public final class QueryPipeline {
                 return;
             }
             ResolvedAnswer resolved = result.result();
-            Message answer = resolved.message();
+            if (resolved.entry() != null && sendFromEntry(query, snapshot, zoneLimit, resolved, reply)) {
+                return;
+            }
             if (zoneLimit == 0) {
                 sendForwarded(query, resolved, reply);
                 return;
             }
+            Message answer = resolved.message();
             List<AnswerStage> stages = AnswerStage.of(query.qname(), answer);
             lookUpNameServers(stages, snapshot, zoneLimit).onComplete(servers -> {
-                PolicyDecision decision = evaluator.matchAnswer(query, answer, snapshot, zoneLimit, stages,
-                        servers.result());
+                PolicyDecision decision = evaluator.matchAnswer(query, PolicyEvaluator.isSigned(answer), snapshot,
+                        zoneLimit, stages, servers.result());
                 if (decision == null) {
                     sendForwarded(query, resolved, reply);
                 } else {
@@ -244,6 +249,30 @@ public final class QueryPipeline {
                 }
             });
         });
+    }
+
+    /**
+     * Sends a fresh cache entry's bytes without parsing them, when no rule matches its answer and
+     * no name servers must be looked up, and returns whether it did. The stages that the policy
+     * checks come from the entry. A match, or an answer that needs more than copying bytes, returns
+     * false and takes the general path, which splits the answer again with the client's letter case.
+     */
+    private boolean sendFromEntry(ClientQuery query, PolicySet snapshot, int zoneLimit, ResolvedAnswer resolved,
+                                  Consumer<byte[]> reply) {
+        CachedAnswer entry = resolved.entry();
+        if (zoneLimit > 0) {
+            if (PolicyEvaluator.needsNameServers(snapshot, zoneLimit)
+                    || evaluator.answerMayMatch(query, entry.signed(), snapshot, zoneLimit, entry.stages())) {
+                return false;
+            }
+        }
+        byte[] wire = entry.toClientWire(query, resolved.readAtMillis());
+        if (wire == null) {
+            return false;
+        }
+        metrics.query(query.transport(), entry.rcode());
+        reply.accept(wire);
+        return true;
     }
 
     /**

@@ -26,8 +26,15 @@ public final class ClientQuery {
     private final InetSocketAddress client;
     private final Transport transport;
     private final OPTRecord opt;
+    private final byte[] packet;
 
     public ClientQuery(Message message, InetSocketAddress client, Transport transport) {
+        this(message, null, client, transport);
+    }
+
+    /** Builds the query parsed from {@code packet}, which the answer cache copies the question from. */
+    public ClientQuery(Message message, byte[] packet, InetSocketAddress client, Transport transport) {
+        this.packet = packet;
         this.message = message;
         this.question = message.getQuestion();
         this.client = client;
@@ -37,6 +44,11 @@ public final class ClientQuery {
 
     public Message message() {
         return message;
+    }
+
+    /** Returns the packet that the client sent, or null when the query was built without one. */
+    public byte[] packet() {
+        return packet;
     }
 
     public int id() {

@@ -1,4 +1,4 @@
-package dev.rpzgate.server;
+package dev.rpzgate.wire;
 
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
@@ -19,20 +19,23 @@ import java.util.List;
  *
  * @param chain     the CNAME records from the query name up to this name
  * @param addresses the addresses of the A and AAAA records owned by this name
+ *
+ * <p>The answer cache computes the stages once per entry and every hit reads them, so nothing
+ * here may change after {@link #of} returns.
  */
-record AnswerStage(Name name, List<Record> chain, List<InetAddress> addresses) {
+public record AnswerStage(Name name, List<Record> chain, List<InetAddress> addresses) {
 
     /** Maximum number of CNAMEs followed; resolvers cut longer chains too. */
     private static final int MAX_CHAIN = 16;
 
     /** Splits {@code answer} into its stages, starting at {@code qname}. */
-    static List<AnswerStage> of(Name qname, Message answer) {
+    public static List<AnswerStage> of(Name qname, Message answer) {
         List<Record> records = answer.getSection(Section.ANSWER);
         List<AnswerStage> stages = new ArrayList<>(2);
         List<Record> chain = new ArrayList<>();
         Name current = qname;
         for (int hop = 0; hop <= MAX_CHAIN; hop++) {
-            stages.add(new AnswerStage(current, List.copyOf(chain), addresses(records, current)));
+            stages.add(new AnswerStage(current, List.copyOf(chain), List.copyOf(addresses(records, current))));
             CNAMERecord next = cname(records, current);
             if (next == null) {
                 break;
@@ -40,7 +43,7 @@ record AnswerStage(Name name, List<Record> chain, List<InetAddress> addresses) {
             chain.add(next);
             current = next.getTarget();
         }
-        return stages;
+        return List.copyOf(stages);
     }
 
     private static CNAMERecord cname(List<Record> records, Name owner) {
