@@ -15,6 +15,11 @@ public final class PolicyHitLog {
 
     private static final Logger LOG = Logger.getLogger(CATEGORY);
 
+    /** Returns whether hit lines are written, so a caller can skip building the fields of one. */
+    public boolean enabled() {
+        return LOG.isInfoEnabled();
+    }
+
     /**
      * Logs one hit. {@code trigger} is the trigger type ({@code qname}, {@code client-ip}, ...)
      * and {@code rule} the owner name of the matching rule in its policy zone;

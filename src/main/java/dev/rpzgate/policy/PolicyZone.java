@@ -17,6 +17,7 @@ import org.xbill.DNS.SOARecord;
 public final class PolicyZone {
 
     private final Name name;
+    private final String label;
     private final SOARecord soa;
     private final ZoneSettings settings;
     private final String source;
@@ -49,6 +50,7 @@ public final class PolicyZone {
             IpPrefixTable nsipRules,
             SkippedTally skipped) {
         this.name = Objects.requireNonNull(name, "name");
+        this.label = name.toString(true);
         this.soa = soa;
         this.settings = Objects.requireNonNull(settings, "settings");
         this.source = Objects.requireNonNull(source, "source");
@@ -66,6 +68,14 @@ public final class PolicyZone {
     /** Returns the zone origin, absolute. */
     public Name name() {
         return name;
+    }
+
+    /**
+     * Returns the zone name without the final dot, as metrics and the hit log show it, built once
+     * because every policy hit needs it.
+     */
+    public String label() {
+        return label;
     }
 
     /** Returns the SOA serial, or 0 if the zone has no SOA record. */

@@ -34,6 +34,6 @@ record PolicyDecision(PolicyZone zone, PolicyRule rule, PolicyAction action, Nam
 
     /** Returns the zone name without the final dot, as metrics and the hit log show it. */
     String zoneLabel() {
-        return zone.name().toString(true);
+        return zone.label();
     }
 }

@@ -248,7 +248,8 @@ final class PolicyEvaluator {
     }
 
     private void writeHit(ClientQuery query, PolicyDecision decision, boolean enforced) {
-        if (decision.zone().settings().log()) {
+        // Checked before the fields are built: with the hit log off they would be thrown away.
+        if (decision.zone().settings().log() && hitLog.enabled()) {
             hitLog.hit(query.client().getAddress().getHostAddress(), query.qname().toString(),
                     Type.string(query.qtype()), decision.zoneLabel(), decision.rule().triggerType().label(),
                     decision.rule().owner().toString(), decision.actionLabel(), enforced);
