@@ -7,20 +7,28 @@ import dev.rpzgate.policy.PolicyZone;
 import dev.rpzgate.policy.SkippedRecord;
 import dev.rpzgate.upstream.NameServerFinder;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.xbill.DNS.Rcode;
 
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
 
 /**
  * Prometheus counters of the query path. Every counter is looked up once and kept, because
  * building a tagged Micrometer meter per query would allocate on every query.
+ *
+ * <p>What is counted on every client query (queries by rcode, cache hits and misses, policy hits)
+ * goes to a {@link LongAdder} that a {@link FunctionCounter} reads at scrape time. Quarkus injects a
+ * composite registry, and its {@link Counter#increment()} walks the child registries' meters on
+ * every call, which took about 6% of a cache hit's CPU time in a JFR profile.
  * Names follow {@code rpzgate_<what>_total} with a small fixed set of tags.
  */
 public final class DnsMetrics {
@@ -31,10 +39,12 @@ public final class DnsMetrics {
     private static final int RCODES = 24;
 
     private final MeterRegistry registry;
-    private final Counter[][] queries = new Counter[Transport.values().length][RCODES];
-    private final Counter[] droppedQueries = new Counter[Transport.values().length];
-    private final Map<String, Map<String, Counter>> policyHits = new ConcurrentHashMap<>();
-    private final Map<String, Map<String, Counter>> wouldHits = new ConcurrentHashMap<>();
+    private final LongAdder[][] queries = new LongAdder[Transport.values().length][RCODES];
+    private final LongAdder[] droppedQueries = new LongAdder[Transport.values().length];
+    private final Map<String, Map<String, LongAdder>> policyHits = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, LongAdder>> wouldHits = new ConcurrentHashMap<>();
+    /** The adders of per-query counters by name and tags, so that a counter registered twice shares one adder. */
+    private final Map<String, LongAdder> adders = new ConcurrentHashMap<>();
     private final Map<String, UpstreamCounters> upstreams = new ConcurrentHashMap<>();
     private final Map<String, ZoneCounters> zones = new ConcurrentHashMap<>();
 
@@ -48,12 +58,24 @@ public final class DnsMetrics {
         }
     }
 
-    private Counter queryCounter(Transport transport, String rcode) {
-        return Counter.builder("rpzgate_queries")
-                .description("Client queries answered, by transport and response code")
-                .tag("protocol", transport.label())
-                .tag("rcode", rcode)
-                .register(registry);
+    private LongAdder queryCounter(Transport transport, String rcode) {
+        return adder("rpzgate_queries", "Client queries answered, by transport and response code",
+                "protocol", transport.label(), "rcode", rcode);
+    }
+
+    /**
+     * Returns the adder of the counter {@code name} with {@code tags} (key, value, ...), registering
+     * the counter on first use. The registry holds the adder weakly and this map strongly.
+     */
+    private LongAdder adder(String name, String description, String... tags) {
+        return adders.computeIfAbsent(name + Arrays.toString(tags), key -> {
+            LongAdder adder = new LongAdder();
+            FunctionCounter.builder(name, adder, LongAdder::doubleValue)
+                    .description(description)
+                    .tags(tags)
+                    .register(registry);
+            return adder;
+        });
     }
 
     /**
@@ -66,7 +88,7 @@ public final class DnsMetrics {
             queryCounter(transport, Rcode.string(rcode)).increment();
             return;
         }
-        Counter counter = queries[transport.ordinal()][rcode];
+        LongAdder counter = queries[transport.ordinal()][rcode];
         if (counter == null) {
             counter = queryCounter(transport, Rcode.string(rcode));
             queries[transport.ordinal()][rcode] = counter;
@@ -89,14 +111,10 @@ public final class DnsMetrics {
      * Returns the counter of {@code zone} and {@code action} from {@code counters}, registering it on
      * first use. Two map lookups by the strings the caller already has, so a hit allocates nothing.
      */
-    private Counter hitCounter(Map<String, Map<String, Counter>> counters, String name, String description,
-                               String zone, String action) {
+    private LongAdder hitCounter(Map<String, Map<String, LongAdder>> counters, String name, String description,
+                                 String zone, String action) {
         return counters.computeIfAbsent(zone, key -> new ConcurrentHashMap<>())
-                .computeIfAbsent(action, key -> Counter.builder(name)
-                        .description(description)
-                        .tag("zone", zone)
-                        .tag("action", action)
-                        .register(registry));
+                .computeIfAbsent(action, key -> adder(name, description, "zone", zone, "action", action));
     }
 
     /**
@@ -196,8 +214,8 @@ public final class DnsMetrics {
      * {@code rpzgate_cache_evictions_total} with {@code reason} {@code size} or {@code expired}.
      */
     public CacheListener cacheListener() {
-        Counter hits = cacheCounter("rpzgate_cache_hits", "Queries answered from a fresh cache entry");
-        Counter misses = cacheCounter("rpzgate_cache_misses",
+        LongAdder hits = adder("rpzgate_cache_hits", "Queries answered from a fresh cache entry");
+        LongAdder misses = adder("rpzgate_cache_misses",
                 "Queries without a fresh cache entry, sent upstream or, with RD clear, answered empty");
         Counter coalesced = cacheCounter("rpzgate_cache_coalesced",
                 "Cache misses that waited for an upstream query already in flight for the same question");
