@@ -19,6 +19,8 @@ public final class PolicyZone {
     private final Name name;
     private final String label;
     private final SOARecord soa;
+    private final SOARecord negativeAnswerSoa;
+    private final byte[] negativeAnswerSoaWire;
     private final ZoneSettings settings;
     private final String source;
     private final NameTriggerTable<PolicyRule> qnameRules;
@@ -52,6 +54,16 @@ public final class PolicyZone {
         this.name = Objects.requireNonNull(name, "name");
         this.label = name.toString(true);
         this.soa = soa;
+        if (soa == null) {
+            this.negativeAnswerSoa = null;
+            this.negativeAnswerSoaWire = null;
+        } else {
+            // RFC 2308 section 3: a negative answer's SOA lives for the smaller of its TTL and minimum field.
+            this.negativeAnswerSoa = new SOARecord(name, soa.getDClass(), Math.min(soa.getTTL(), soa.getMinimum()),
+                    soa.getHost(), soa.getAdmin(), soa.getSerial(), soa.getRefresh(), soa.getRetry(), soa.getExpire(),
+                    soa.getMinimum());
+            this.negativeAnswerSoaWire = negativeAnswerSoa.toWire(org.xbill.DNS.Section.ADDITIONAL);
+        }
         this.settings = Objects.requireNonNull(settings, "settings");
         this.source = Objects.requireNonNull(source, "source");
         this.qnameRules = Objects.requireNonNull(qnameRules, "qnameRules");
@@ -86,6 +98,20 @@ public final class PolicyZone {
     /** Returns the SOA record at the apex, or null if the zone file has none. */
     public SOARecord soa() {
         return soa;
+    }
+
+    /**
+     * Returns the SOA that policy answers carry in the additional section, owned by the zone name
+     * with the negative TTL, or null if the zone file has none. Built once, because every rewritten
+     * answer needs it.
+     */
+    public SOARecord negativeAnswerSoa() {
+        return negativeAnswerSoa;
+    }
+
+    /** Returns {@link #negativeAnswerSoa()} in wire format without name compression, or null; callers must not change it. */
+    public byte[] negativeAnswerSoaWire() {
+        return negativeAnswerSoaWire;
     }
 
     /** Returns the settings the zone was loaded with. */

@@ -124,10 +124,23 @@ public final class QueryPipeline {
                     forward(query, snapshot, snapshot.zones().indexOf(decision.zone()), reply);
                 }
             }
-            case NXDOMAIN -> sendRewrite(query, decision, policyAnswers.nxdomain(query, decision), reply);
-            case NODATA -> sendRewrite(query, decision, policyAnswers.nodata(query, decision), reply);
+            case NXDOMAIN -> sendNegative(query, decision, Rcode.NXDOMAIN, reply);
+            case NODATA -> sendNegative(query, decision, Rcode.NOERROR, reply);
             case LOCAL_DATA -> answerLocalData(query, decision, reply);
         }
+    }
+
+    /** Sends an NXDOMAIN or NODATA rewrite, written as bytes when nothing unusual is needed. */
+    private void sendNegative(ClientQuery query, PolicyDecision decision, int rcode, Consumer<byte[]> reply) {
+        byte[] wire = policyAnswers.negativeWire(query, decision, rcode);
+        if (wire != null) {
+            metrics.query(query.transport(), rcode);
+            reply.accept(wire);
+            return;
+        }
+        Message answer = rcode == Rcode.NXDOMAIN ? policyAnswers.nxdomain(query, decision)
+                : policyAnswers.nodata(query, decision);
+        sendRewrite(query, decision, answer, reply);
     }
 
     /**
