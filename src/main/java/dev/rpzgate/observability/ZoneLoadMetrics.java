@@ -18,8 +18,8 @@ public final class ZoneLoadMetrics {
 
     private final MeterRegistry registry;
     private final String zone;
-    // Counted here and read by the registry at scrape time, because the first load runs at start-up,
-    // before Quarkus has bound the Prometheus registry, and a plain Counter would lose it.
+    // Counted here and read by the registry at scrape time: in the packaged application a plain
+    // Counter registered at start-up missed the first load and read 0 until the next one.
     private final LongAdder loads = new LongAdder();
     private final LongAdder failures = new LongAdder();
     private final AtomicLong lastSuccessSeconds = new AtomicLong();
