@@ -270,6 +270,9 @@ public final class DnsMetrics {
     public void registerCacheSize(LongSupplier entries) {
         Gauge.builder("rpzgate_cache_entries", entries, supplier -> supplier.getAsLong())
                 .description("Answers in the cache, fresh and stale")
+                // A gauge keeps only a weak reference to its object, and nothing else keeps this
+                // method reference, so without a strong one the gauge vanishes at the first GC.
+                .strongReference(true)
                 .register(registry);
     }
 

@@ -3,6 +3,7 @@ package dev.rpzgate.operator;
 import dev.rpzgate.server.DnsServer;
 import dev.rpzgate.testing.DnsTestClient;
 import dev.rpzgate.testing.UpstreamResource;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -35,6 +36,7 @@ import org.xbill.DNS.Type;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -287,17 +289,57 @@ class PolicyZoneOperatorTest {
     void crdInRepositoryMatchesGenerated() throws IOException {
         Path generated = Path.of("target/kubernetes/policyzones.rpzgate.dev-v1.yml");
         Path shipped = Path.of("k8s/crd/policyzones.rpzgate.dev-v1.yml");
+        String expected = withDeclaredColumnOrder(Files.readString(generated));
 
         assertThat(Files.readString(shipped))
-                .as("k8s/crd is out of date; copy %s over it", generated)
-                .isEqualTo(Files.readString(generated));
+                .as("k8s/crd is out of date; copy %s over it, columns in the order PolicyZone declares", generated)
+                .isEqualTo(expected);
         // The Helm chart installs the same CRD from its crds/ directory, when the chart has one.
         Path chart = Path.of("helm/rpzgate/crds/policyzones.rpzgate.dev-v1.yml");
         if (Files.exists(chart)) {
             assertThat(Files.readString(chart))
-                    .as("helm/rpzgate/crds is out of date; copy %s over it", generated)
-                    .isEqualTo(Files.readString(generated));
+                    .as("helm/rpzgate/crds is out of date; copy k8s/crd over it")
+                    .isEqualTo(expected);
         }
+    }
+
+    @Test
+    void shippedCrdListsColumnsInDeclaredOrder() throws IOException {
+        String shipped = Files.readString(Path.of("k8s/crd/policyzones.rpzgate.dev-v1.yml"));
+
+        List<String> names = shipped.lines()
+                .filter(line -> line.startsWith("      name: \""))
+                .map(line -> line.substring("      name: \"".length(), line.length() - 1))
+                .toList();
+        assertThat(names).containsExactly("Priority", "Serial", "Rules", "Ready", "Replicas", "Age");
+    }
+
+    /**
+     * Returns the generated CRD with its printer columns in the order of PolicyZone's annotations.
+     * kubectl shows columns in the order the CRD lists them, but the Fabric8 generator sorts them
+     * by name, which would put Age first.
+     */
+    static String withDeclaredColumnOrder(String crd) {
+        String start = "  - additionalPrinterColumns:\n";
+        int from = crd.indexOf(start) + start.length();
+        int to = crd.indexOf("    name: \"v1alpha1\"", from);
+        assertThat(from).as("generated CRD has printer columns").isGreaterThan(start.length() - 1);
+        assertThat(to).as("printer columns end before the version name").isGreaterThan(from);
+
+        Map<String, String> columnsByPath = new LinkedHashMap<>();
+        for (String column : crd.substring(from, to).split("(?=    - jsonPath: )")) {
+            String path = column.lines().findFirst().orElseThrow().substring("    - jsonPath: ".length());
+            columnsByPath.put(path, column);
+        }
+        StringBuilder ordered = new StringBuilder();
+        for (AdditionalPrinterColumn column : PolicyZone.class.getAnnotationsByType(AdditionalPrinterColumn.class)) {
+            String quoted = "\"" + column.jsonPath().replace("\"", "\\\"") + "\"";
+            String entry = columnsByPath.remove(quoted);
+            assertThat(entry).as("generated column for %s", quoted).isNotNull();
+            ordered.append(entry);
+        }
+        assertThat(columnsByPath).as("generated columns PolicyZone does not declare").isEmpty();
+        return crd.substring(0, from) + ordered + crd.substring(to);
     }
 
     @Test

@@ -30,8 +30,7 @@ class HelmChartTemplateTest {
             rule("rpzgate.dev", "policyzones/status", "get", "update", "patch"),
             Map.of("apiGroups", List.of(""), "resources", List.of("configmaps", "secrets"),
                     "verbs", List.of("get", "list", "watch")),
-            rule("", "events", "create", "patch"),
-            rule("events.k8s.io", "events", "create", "patch"));
+            rule("", "events", "create", "patch"));
 
     private static final List<Map<String, Object>> LEASE_RULES = List.of(
             rule("coordination.k8s.io", "leases", "get", "list", "watch", "create", "update", "patch", "delete"));
