@@ -57,7 +57,7 @@ public final class CachedAnswer {
     private final boolean negative;
     private final List<AnswerStage> stages;
     private final boolean signed;
-    /** Where the upstream's OPT record starts, the length when it sent none, -1 when it is not last. */
+    /** Offset of the upstream's OPT record, the message length when it sent none, -1 when it is not last. */
     private final int optStart;
     /** Offset just past the question name, -1 when the bytes cannot be answered without parsing. */
     private final int questionEnd;
