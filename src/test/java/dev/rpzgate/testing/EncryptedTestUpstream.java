@@ -82,6 +82,11 @@ public final class EncryptedTestUpstream implements AutoCloseable {
         return httpsConnections.get();
     }
 
+    /** DNS over TLS connections open now, as the server sees them. */
+    public int openTlsConnections() {
+        return openTlsSockets.size();
+    }
+
     /** HTTP versions that DoH requests came with. */
     public Set<HttpVersion> httpVersions() {
         return Set.copyOf(httpVersions);

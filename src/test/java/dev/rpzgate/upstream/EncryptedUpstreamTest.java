@@ -131,7 +131,7 @@ class EncryptedUpstreamTest {
         resolver.resolve("first.example.");
         int before = server.tlsConnections();
 
-        Thread.sleep(600);
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.openTlsConnections() == 0);
 
         assertThat(address(resolver.resolve("second.example."))).isEqualTo("192.0.2.1");
         assertThat(server.tlsConnections()).isEqualTo(before + 1);
