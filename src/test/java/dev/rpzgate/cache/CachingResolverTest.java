@@ -378,9 +378,5 @@ class CachingResolverTest {
         public void prefetch() {
             prefetches.incrementAndGet();
         }
-
-        @Override
-        public void evicted(boolean sizeBound) {
-        }
     }
 }
