@@ -3,9 +3,10 @@ package dev.rpzgate.cache;
 import org.xbill.DNS.Name;
 
 /**
- * Key of a cached answer: the question and the query flags that change the upstream's answer. DO adds or removes DNSSEC records, and CD decides whether the upstream
- * validates, so each combination is its own entry. Letter case is ignored, because
- * {@link Name#equals} and {@link Name#hashCode} ignore it.
+ * Key of a cached answer: the question and the query flags that change the upstream's answer. DO
+ * adds or removes DNSSEC records, and CD decides whether the upstream validates, so each
+ * combination is its own entry. Letter case is ignored, because {@link Name#equals} and
+ * {@link Name#hashCode} ignore it.
  */
 public final class CacheKey {
 

@@ -2,6 +2,7 @@ package dev.rpzgate.cache;
 
 import dev.rpzgate.wire.AnswerStage;
 import dev.rpzgate.wire.ClientQuery;
+import dev.rpzgate.wire.Responses;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
@@ -47,9 +48,6 @@ public final class CachedAnswer {
 
     private static final int HEADER_LENGTH = 12;
 
-    /** Length of rpzgate's own OPT record without options: root name, type, class, TTL, RDLENGTH. */
-    private static final int OPT_LENGTH = 11;
-
     private final byte[] wire;
     private final int[] ttlOffsets;
     private final long storedAtMillis;
@@ -78,7 +76,7 @@ public final class CachedAnswer {
         this.stages = stages;
         this.signed = signed;
         this.optStart = WireTtls.optStart(wire);
-        this.questionEnd = WireTtls.readU16(wire, 4) == 1 ? WireTtls.questionNameEnd(wire) : -1;
+        this.questionEnd = WireTtls.readU16(wire, 4) == 1 ? Responses.questionNameEnd(wire) : -1;
     }
 
     /**
@@ -213,7 +211,7 @@ public final class CachedAnswer {
     }
 
     /**
-     * Writes the answer to {@code query} as {@link dev.rpzgate.wire.Responses#encode} would write
+     * Writes the answer to {@code query} as {@link Responses#encode} would write
      * the parsed entry with the client's question put back, AA cleared and no EDNS options: the
      * client's ID, RD and CD, QR and RA set, the question in the client's letter case, TTLs counted
      * down to {@code nowMillis}, and rpzgate's OPT record in place of the upstream's (none when the
@@ -230,7 +228,7 @@ public final class CachedAnswer {
             return null;
         }
         boolean edns = query.hasEdns();
-        int length = optStart + (edns ? OPT_LENGTH : 0);
+        int length = optStart + (edns ? Responses.OPT_LENGTH : 0);
         if (length > query.answerLimit()) {
             return null;
         }
@@ -256,24 +254,9 @@ public final class CachedAnswer {
             WireTtls.write(answer, offset, Math.max(0, WireTtls.read(wire, offset) - elapsedSeconds));
         }
         if (edns) {
-            writeOpt(answer, optStart, query.dnssecOk());
+            Responses.writeOpt(answer, optStart, query.dnssecOk());
         }
         return answer;
-    }
-
-    /** Writes an OPT record with payload size 1232, extended rcode 0, version 0 and the DO bit, without options. */
-    private static void writeOpt(byte[] answer, int at, boolean dnssecOk) {
-        answer[at] = 0; // root owner name
-        answer[at + 1] = 0;
-        answer[at + 2] = (byte) Type.OPT;
-        answer[at + 3] = (byte) (ClientQuery.ADVERTISED_UDP_PAYLOAD >>> 8);
-        answer[at + 4] = (byte) ClientQuery.ADVERTISED_UDP_PAYLOAD;
-        answer[at + 5] = 0;
-        answer[at + 6] = 0;
-        answer[at + 7] = (byte) (dnssecOk ? 0x80 : 0);
-        answer[at + 8] = 0;
-        answer[at + 9] = 0;
-        answer[at + 10] = 0;
     }
 
     private static int lowerAscii(byte b) {

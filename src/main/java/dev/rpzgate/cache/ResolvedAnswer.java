@@ -47,6 +47,17 @@ public final class ResolvedAnswer {
         return message;
     }
 
+    /**
+     * Returns whether the answer section carries signatures, so a validating client would notice a
+     * rewrite. An answer read from a cache entry takes the mark stored with it and is not parsed.
+     */
+    public boolean signed() {
+        if (entry != null) {
+            return entry.signed();
+        }
+        return CachedAnswer.isSigned(message);
+    }
+
     public boolean stale() {
         return stale;
     }

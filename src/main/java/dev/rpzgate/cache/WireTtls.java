@@ -83,22 +83,6 @@ final class WireTtls {
         return optStart;
     }
 
-    /** Returns the offset just past the question name that starts at byte 12, or -1 when it is compressed. */
-    static int questionNameEnd(byte[] wire) {
-        int position = HEADER_LENGTH;
-        while (position < wire.length) {
-            int length = wire[position] & 0xFF;
-            if (length == 0) {
-                return position + 1;
-            }
-            if ((length & 0xC0) != 0) {
-                return -1;
-            }
-            position += 1 + length;
-        }
-        return -1;
-    }
-
     /** Returns the TTL at {@code offset}, unsigned. */
     static long read(byte[] wire, int offset) {
         return ((long) (wire[offset] & 0xFF) << 24) | ((wire[offset + 1] & 0xFF) << 16)

@@ -127,13 +127,14 @@ final class PolicyAnswers {
                 || (edns && zone.settings().ede() != dev.rpzgate.policy.ExtendedError.NONE)) {
             return null;
         }
-        int questionEnd = questionEnd(packet);
-        if (questionEnd < 0) {
+        int nameEnd = Responses.questionNameEnd(packet);
+        int questionEnd = nameEnd + 4; // past QTYPE and QCLASS
+        if (nameEnd < 0 || questionEnd > packet.length) {
             return null;
         }
         byte[] soa = zone.settings().addSoa() ? zone.negativeAnswerSoaWire() : null;
         int soaLength = soa == null ? 0 : soa.length;
-        int length = questionEnd + soaLength + (edns ? OPT_LENGTH : 0);
+        int length = questionEnd + soaLength + (edns ? Responses.OPT_LENGTH : 0);
         if (length > query.answerLimit()) {
             return null;
         }
@@ -154,31 +155,8 @@ final class PolicyAnswers {
             System.arraycopy(soa, 0, answer, questionEnd, soaLength);
         }
         if (edns) {
-            int at = questionEnd + soaLength;
-            answer[at + 2] = (byte) Type.OPT;
-            answer[at + 3] = (byte) (ClientQuery.ADVERTISED_UDP_PAYLOAD >>> 8);
-            answer[at + 4] = (byte) ClientQuery.ADVERTISED_UDP_PAYLOAD;
-            answer[at + 7] = (byte) (query.dnssecOk() ? 0x80 : 0);
+            Responses.writeOpt(answer, questionEnd + soaLength, query.dnssecOk());
         }
         return answer;
-    }
-
-    /** Length of rpzgate's OPT record without options: root name, type, class, TTL, RDLENGTH. */
-    private static final int OPT_LENGTH = 11;
-
-    /** Returns the offset just past the first question (name, type, class), or -1 when its name is compressed or cut short. */
-    private static int questionEnd(byte[] packet) {
-        int position = 12;
-        while (position < packet.length) {
-            int length = packet[position] & 0xFF;
-            if (length == 0) {
-                return position + 5 <= packet.length ? position + 5 : -1;
-            }
-            if ((length & 0xC0) != 0) {
-                return -1;
-            }
-            position += 1 + length;
-        }
-        return -1;
     }
 }

@@ -1,6 +1,5 @@
 package dev.rpzgate.server;
 
-import dev.rpzgate.cache.CachedAnswer;
 import dev.rpzgate.observability.DnsMetrics;
 import dev.rpzgate.observability.PolicyHitLog;
 import dev.rpzgate.policy.IpTriggerMatch;
@@ -12,7 +11,6 @@ import dev.rpzgate.policy.ZoneSettings;
 import dev.rpzgate.upstream.NameServerFinder.NameServers;
 import dev.rpzgate.wire.AnswerStage;
 import dev.rpzgate.wire.ClientQuery;
-import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
@@ -229,11 +227,6 @@ final class PolicyEvaluator {
 
     private static List<PolicyZone> zones(PolicySet policy, int zoneLimit) {
         return policy.zones().subList(0, Math.min(zoneLimit, policy.zones().size()));
-    }
-
-    /** Whether the answer section carries signatures, so a validating client would notice a rewrite. */
-    static boolean isSigned(Message answer) {
-        return CachedAnswer.isSigned(answer);
     }
 
     /** Counts an enforced hit and writes it to the hit log unless the zone's {@code log} is off. */

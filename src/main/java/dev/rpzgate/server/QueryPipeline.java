@@ -151,7 +151,7 @@ public final class QueryPipeline {
                                    Consumer<byte[]> reply) {
         resolver.resolve(query.question(), true, query.checkingDisabled(), query.recursionDesired())
                 .onComplete(result -> {
-            if (result.succeeded() && PolicyEvaluator.isSigned(result.result().message())) {
+            if (result.succeeded() && result.result().signed()) {
                 sendForwarded(query, result.result(), reply);
             } else {
                 apply(query, snapshot, decision, reply);
@@ -253,7 +253,7 @@ public final class QueryPipeline {
             Message answer = resolved.message();
             List<AnswerStage> stages = AnswerStage.of(query.qname(), answer);
             lookUpNameServers(stages, snapshot, zoneLimit).onComplete(servers -> {
-                PolicyDecision decision = evaluator.matchAnswer(query, PolicyEvaluator.isSigned(answer), snapshot,
+                PolicyDecision decision = evaluator.matchAnswer(query, resolved.signed(), snapshot,
                         zoneLimit, stages, servers.result());
                 if (decision == null) {
                     sendForwarded(query, resolved, reply);

@@ -9,6 +9,7 @@ import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
 
 import java.util.List;
 
@@ -20,7 +21,47 @@ public final class Responses {
 
     private static final int HEADER_LENGTH = 12;
 
+    /** Length of rpzgate's OPT record without options: root name, type, class, TTL, RDLENGTH. */
+    public static final int OPT_LENGTH = 11;
+
     private Responses() {
+    }
+
+    /**
+     * Returns the offset just past the question name that starts at byte 12 of {@code wire}, or -1
+     * when the name is compressed or cut short, so that byte-level writers fall back to dnsjava.
+     */
+    public static int questionNameEnd(byte[] wire) {
+        int position = HEADER_LENGTH;
+        while (position < wire.length) {
+            int length = wire[position] & 0xFF;
+            if (length == 0) {
+                return position + 1;
+            }
+            if ((length & 0xC0) != 0) {
+                return -1;
+            }
+            position += 1 + length;
+        }
+        return -1;
+    }
+
+    /**
+     * Writes rpzgate's OPT record without options at {@code at}, as {@link #encode} would: payload
+     * size 1232, extended rcode 0, version 0 and the client's DO bit.
+     */
+    public static void writeOpt(byte[] answer, int at, boolean dnssecOk) {
+        answer[at] = 0; // root owner name
+        answer[at + 1] = 0;
+        answer[at + 2] = (byte) Type.OPT;
+        answer[at + 3] = (byte) (ClientQuery.ADVERTISED_UDP_PAYLOAD >>> 8);
+        answer[at + 4] = (byte) ClientQuery.ADVERTISED_UDP_PAYLOAD;
+        answer[at + 5] = 0;
+        answer[at + 6] = 0;
+        answer[at + 7] = (byte) (dnssecOk ? 0x80 : 0);
+        answer[at + 8] = 0;
+        answer[at + 9] = 0;
+        answer[at + 10] = 0;
     }
 
     /**

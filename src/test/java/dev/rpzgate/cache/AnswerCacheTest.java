@@ -34,26 +34,6 @@ class AnswerCacheTest {
     private AnswerCache cache(CacheSettings settings) {
         CacheListener listener = new CacheListener() {
             @Override
-            public void hit() {
-            }
-
-            @Override
-            public void miss() {
-            }
-
-            @Override
-            public void coalesced() {
-            }
-
-            @Override
-            public void staleAnswer() {
-            }
-
-            @Override
-            public void prefetch() {
-            }
-
-            @Override
             public void evicted(boolean sizeBound) {
                 (sizeBound ? sizeEvictions : expiryEvictions).incrementAndGet();
             }

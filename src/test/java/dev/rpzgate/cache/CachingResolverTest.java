@@ -140,14 +140,10 @@ class CachingResolverTest {
 
     @Test
     void staleAnswerWhenUpstreamFails() throws Exception {
-        AnswerCache cache = cache(AnswerCacheTest.settings());
         Context loop = vertx.getOrCreateContext();
-        CachingResolver resolver = resolver(cache, loop);
-        resolve(resolver, loop, WWW, true);
+        CachingResolver resolver = resolver(cache(AnswerCacheTest.settings()), loop);
 
-        clock.advance(Duration.ofSeconds(400));
-        upstream = q -> Future.failedFuture(new IllegalStateException("no upstream answered"));
-        ResolvedAnswer stale = resolve(resolver, loop, WWW, true);
+        ResolvedAnswer stale = expireEntryAndFailUpstream(resolver, loop);
 
         assertThat(stale.stale()).isTrue();
         assertThat(ttls(stale.message(), Section.ANSWER)).containsExactly("www.example. 30 A");
@@ -157,13 +153,9 @@ class CachingResolverTest {
 
     @Test
     void staleAnswersWithoutAskingWithinFailureRecheck() throws Exception {
-        AnswerCache cache = cache(AnswerCacheTest.settings());
         Context loop = vertx.getOrCreateContext();
-        CachingResolver resolver = resolver(cache, loop);
-        resolve(resolver, loop, WWW, true);
-        clock.advance(Duration.ofSeconds(400));
-        upstream = q -> Future.failedFuture(new IllegalStateException("no upstream answered"));
-        resolve(resolver, loop, WWW, true);
+        CachingResolver resolver = resolver(cache(AnswerCacheTest.settings()), loop);
+        expireEntryAndFailUpstream(resolver, loop);
 
         clock.advance(Duration.ofSeconds(29));
         ResolvedAnswer withinRecheck = resolve(resolver, loop, WWW, true);
@@ -346,6 +338,17 @@ class CachingResolverTest {
         assertThat(cache.size()).isZero();
     }
 
+    /**
+     * Caches the answer to {@link #WWW}, lets it expire 100 seconds ago, makes the upstream fail and
+     * resolves {@link #WWW} once more; returns that answer.
+     */
+    private ResolvedAnswer expireEntryAndFailUpstream(CachingResolver resolver, Context loop) throws Exception {
+        resolve(resolver, loop, WWW, true);
+        clock.advance(Duration.ofSeconds(400));
+        upstream = q -> Future.failedFuture(new IllegalStateException("no upstream answered"));
+        return resolve(resolver, loop, WWW, true);
+    }
+
     /** Counts the cache's events. */
     private static final class CountingListener implements CacheListener {
         final AtomicInteger hits = new AtomicInteger();
@@ -377,10 +380,6 @@ class CachingResolverTest {
         @Override
         public void prefetch() {
             prefetches.incrementAndGet();
-        }
-
-        @Override
-        public void evicted(boolean sizeBound) {
         }
     }
 }
