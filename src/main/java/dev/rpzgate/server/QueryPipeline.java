@@ -12,11 +12,13 @@ import dev.rpzgate.policy.PolicyStore;
 import dev.rpzgate.source.transfer.NotifyDispatcher;
 import dev.rpzgate.upstream.NameServerFinder;
 import dev.rpzgate.upstream.NameServerFinder.NameServers;
-import io.vertx.core.Future;
 import dev.rpzgate.wire.AnswerStage;
 import dev.rpzgate.wire.ClientQuery;
 import dev.rpzgate.wire.Responses;
 import dev.rpzgate.wire.Transport;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import org.jboss.logging.Logger;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.EDNSOption;
@@ -150,13 +152,30 @@ public final class QueryPipeline {
     private void applyUnlessSigned(ClientQuery query, PolicySet snapshot, PolicyDecision decision,
                                    Consumer<byte[]> reply) {
         resolver.resolve(query.question(), true, query.checkingDisabled(), query.recursionDesired())
-                .onComplete(result -> {
+                .onComplete(guarded(query, reply, result -> {
             if (result.succeeded() && result.result().signed()) {
                 sendForwarded(query, result.result(), reply);
             } else {
                 apply(query, snapshot, decision, reply);
             }
-        });
+        }));
+    }
+
+    /**
+     * Wraps a step that runs when an upstream answer arrives, so that an unexpected error in it
+     * answers SERVFAIL instead of leaving the client waiting. The listeners catch errors only in the
+     * synchronous part of a query.
+     */
+    private <T> Handler<AsyncResult<T>> guarded(ClientQuery query, Consumer<byte[]> reply,
+                                                Handler<AsyncResult<T>> step) {
+        return result -> {
+            try {
+                step.handle(result);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "unexpected error answering %s; answering SERVFAIL", query);
+                send(query, Responses.newAnswer(query, Rcode.SERVFAIL), reply);
+            }
+        };
     }
 
     /** Returns the parsed query, or null after answering (or dropping) a packet that is not one. */
@@ -236,7 +255,7 @@ public final class QueryPipeline {
      */
     private void forward(ClientQuery query, PolicySet snapshot, int zoneLimit, Consumer<byte[]> reply) {
         resolver.resolve(query.question(), query.dnssecOk(), query.checkingDisabled(), query.recursionDesired())
-                .onComplete(result -> {
+                .onComplete(guarded(query, reply, result -> {
             if (result.failed()) {
                 LOG.debugf("answering SERVFAIL to %s: %s", query, result.cause().getMessage());
                 send(query, Responses.newAnswer(query, Rcode.SERVFAIL), reply);
@@ -252,7 +271,7 @@ public final class QueryPipeline {
             }
             Message answer = resolved.message();
             List<AnswerStage> stages = AnswerStage.of(query.qname(), answer);
-            lookUpNameServers(stages, snapshot, zoneLimit).onComplete(servers -> {
+            lookUpNameServers(stages, snapshot, zoneLimit).onComplete(guarded(query, reply, servers -> {
                 PolicyDecision decision = evaluator.matchAnswer(query, resolved.signed(), snapshot,
                         zoneLimit, stages, servers.result());
                 if (decision == null) {
@@ -260,8 +279,8 @@ public final class QueryPipeline {
                 } else {
                     applyToAnswer(query, decision, resolved, reply);
                 }
-            });
-        });
+            }));
+        }));
     }
 
     /**
@@ -346,7 +365,7 @@ public final class QueryPipeline {
         }
         Record targetQuestion = Record.newRecord(local.cnameTarget(), query.qtype(), query.qclass());
         resolver.resolve(targetQuestion, query.dnssecOk(), query.checkingDisabled(), query.recursionDesired())
-                .onComplete(result -> {
+                .onComplete(guarded(query, reply, result -> {
             if (result.failed()) {
                 LOG.debugf("answering SERVFAIL to %s: CNAME target %s: %s", query, local.cnameTarget(),
                         result.cause().getMessage());
@@ -355,7 +374,7 @@ public final class QueryPipeline {
             }
             sendRewrite(query, decision,
                     policyAnswers.appendCnameTarget(local.answer(), result.result().message()), reply);
-        });
+        }));
     }
 
     /** Sends an answer that a rule wrote, with the zone's Extended DNS Error when it has one. */
