@@ -22,6 +22,7 @@ import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 
 /**
@@ -85,9 +86,7 @@ public class DnsServer {
             LOG.errorf("rpzgate cannot start: %s", e.getMessage());
             throw e;
         }
-        DnsVerticle first = new DnsVerticle(settings(listen, listen.port(), true, reusePort, forwarding),
-                policyStore, notifyRouting, answerCache, metrics, hitLog);
-        deployments.add(await(first));
+        DnsVerticle first = deployFirst(listen, reusePort, forwarding);
         port = first.udpPort();
 
         for (int i = 1; i < loops; i++) {
@@ -131,6 +130,29 @@ public class DnsServer {
                         + group.upstreams().stream().map(Upstream::name).collect(Collectors.joining(", "))
                         + " (" + group.selection().name().toLowerCase(java.util.Locale.ROOT) + ")")
                 .collect(Collectors.joining("; "));
+    }
+
+    /**
+     * Deploys the first event loop's listeners. With port 0 the kernel picks a free UDP port, and
+     * TCP must bind the same number, which another process may already use for TCP. A new pick of
+     * the UDP port then ends the collision, so port 0 gets a few attempts.
+     */
+    private DnsVerticle deployFirst(HostPort listen, boolean reusePort, Forwarding forwarding) throws Exception {
+        int attempts = listen.port() == 0 ? 5 : 1;
+        for (int attempt = 1; ; attempt++) {
+            DnsVerticle first = new DnsVerticle(settings(listen, listen.port(), true, reusePort, forwarding),
+                    policyStore, notifyRouting, answerCache, metrics, hitLog);
+            try {
+                deployments.add(await(first));
+                return first;
+            } catch (ExecutionException e) {
+                if (attempt == attempts) {
+                    throw e;
+                }
+                LOG.infof("port %d could not be bound for both UDP and TCP (%s); trying another free port",
+                        first.udpPort(), e.getCause().getMessage());
+            }
+        }
     }
 
     private String await(DnsVerticle verticle) throws Exception {

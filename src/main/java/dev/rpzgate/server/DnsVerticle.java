@@ -96,7 +96,13 @@ final class DnsVerticle extends AbstractVerticle {
         resolver.start()
                 .compose(v -> settings.bindUdp() ? listenUdp(settings.port()) : Future.succeededFuture())
                 .compose(v -> listenTcp(udpPort > 0 ? udpPort : settings.port()))
-                .onComplete(started);
+                .onComplete(result -> {
+                    if (result.failed()) {
+                        // Vert.x does not call stop() after a failed start, so what opened closes here.
+                        stop(Promise.promise());
+                    }
+                    started.handle(result);
+                });
     }
 
     @Override
