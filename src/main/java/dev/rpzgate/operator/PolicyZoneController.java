@@ -192,6 +192,13 @@ public final class PolicyZoneController {
         } catch (IllegalArgumentException e) {
             fail(id, generation, "InvalidSpec", e.getMessage());
         }
+        if (deletedUids.contains(resource.getMetadata().getUid())) {
+            // The deletion arrived on the informer thread while this version was loading, so remove() could not
+            // take it out of force. Without this step a deleted PolicyZone would stay enforced until a restart.
+            resources.remove(id, resource);
+            failures.remove(id);
+            reloader.removeRuntimeZone(id);
+        }
         afterChange.run();
         writer.execute(() -> guarded(() -> {
             reportReplica();
