@@ -147,4 +147,25 @@ class PolicyZoneSpecsTest {
         assertThatThrownBy(() -> PolicyZoneSpecs.read(zone, POLICY, NO_CONFIG_MAPS, NO_SECRETS))
                 .hasMessage("spec.maxPolicyTtl: invalid duration '5 minutes'; write it as 30s, 5m or 1h30m");
     }
+
+    @Test
+    void oversizedDurationNamesField() {
+        PolicyZone zone = zone(rules("bad.example CNAME ."));
+
+        zone.getSpec().maxPolicyTtl = "999999999999999d";
+        assertThatThrownBy(() -> PolicyZoneSpecs.read(zone, POLICY, NO_CONFIG_MAPS, NO_SECRETS))
+                .isInstanceOf(InvalidPolicyZoneException.class)
+                .hasMessage("spec.maxPolicyTtl: duration '999999999999999d' is too large; write at most 106751991167d");
+
+        zone.getSpec().maxPolicyTtl = "106751991168d";
+        assertThatThrownBy(() -> PolicyZoneSpecs.read(zone, POLICY, NO_CONFIG_MAPS, NO_SECRETS))
+                .isInstanceOf(InvalidPolicyZoneException.class)
+                .hasMessage("spec.maxPolicyTtl: duration '106751991168d' is too large; write at most 106751991167d");
+
+        zone.getSpec().maxPolicyTtl = "99999999999999999999s";
+        assertThatThrownBy(() -> PolicyZoneSpecs.read(zone, POLICY, NO_CONFIG_MAPS, NO_SECRETS))
+                .isInstanceOf(InvalidPolicyZoneException.class)
+                .hasMessage("spec.maxPolicyTtl: duration '99999999999999999999s' is too large; "
+                        + "write at most 106751991167d");
+    }
 }
