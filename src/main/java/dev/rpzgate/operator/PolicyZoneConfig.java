@@ -177,9 +177,15 @@ final class PolicyZoneConfig implements RpzgateConfig.Zone {
 
     @Override
     public Optional<Duration> refresh() {
-        String value = urlSource() != null ? urlSource().refresh : transferSource() != null ? transferSource().refresh : null;
-        String field = urlSource() != null ? "spec.source.url.refresh" : "spec.source.transfer.refresh";
-        return value == null ? Optional.empty() : Optional.of(duration(value, field));
+        if (urlSource() != null) {
+            String value = urlSource().refresh;
+            return value == null ? Optional.empty() : Optional.of(duration(value, "spec.source.url.refresh"));
+        }
+        if (transferSource() != null) {
+            String value = transferSource().refresh;
+            return value == null ? Optional.empty() : Optional.of(duration(value, "spec.source.transfer.refresh"));
+        }
+        return Optional.empty();
     }
 
     @Override
