@@ -19,6 +19,8 @@ import java.util.regex.Pattern;
  */
 final class PolicyZoneConfig implements RpzgateConfig.Zone {
 
+    /** Maximum duration accepted, because callers convert durations to milliseconds in a long. */
+    private static final Duration MAX_DURATION = Duration.ofMillis(Long.MAX_VALUE);
     private static final Pattern DURATION_PART = Pattern.compile("([0-9]+)(ms|s|m|h|d)");
 
     private final PolicyZoneSpec spec;
@@ -44,21 +46,38 @@ final class PolicyZoneConfig implements RpzgateConfig.Zone {
         Matcher matcher = DURATION_PART.matcher(value);
         Duration total = Duration.ZERO;
         int end = 0;
-        while (matcher.find() && matcher.start() == end) {
-            long amount = Long.parseLong(matcher.group(1));
-            total = total.plus(switch (matcher.group(2)) {
-                case "ms" -> Duration.ofMillis(amount);
-                case "s" -> Duration.ofSeconds(amount);
-                case "m" -> Duration.ofMinutes(amount);
-                case "h" -> Duration.ofHours(amount);
-                default -> Duration.ofDays(amount);
-            });
-            end = matcher.end();
+        try {
+            while (matcher.find() && matcher.start() == end) {
+                long amount = Long.parseLong(matcher.group(1));
+                total = total.plus(switch (matcher.group(2)) {
+                    case "ms" -> Duration.ofMillis(amount);
+                    case "s" -> Duration.ofSeconds(amount);
+                    case "m" -> Duration.ofMinutes(amount);
+                    case "h" -> Duration.ofHours(amount);
+                    default -> Duration.ofDays(amount);
+                });
+                end = matcher.end();
+            }
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw tooLarge(value, field, e);
+        }
+        if (total.compareTo(MAX_DURATION) > 0) {
+            throw tooLarge(value, field, null);
         }
         if (end == 0 || end != value.length()) {
             throw new IllegalArgumentException(field + ": invalid duration '" + value + "'; write it as 30s, 5m or 1h30m");
         }
         return total;
+    }
+
+    /**
+     * Builds the error for a duration beyond {@link #MAX_DURATION}. The schema pattern admits any number of digits,
+     * and an exception other than IllegalArgumentException would make the reconcile retry forever instead of
+     * reporting the field in the status.
+     */
+    private static IllegalArgumentException tooLarge(String value, String field, Exception cause) {
+        return new IllegalArgumentException(field + ": duration '" + value + "' is too large; write at most "
+                + MAX_DURATION.toDays() + "d", cause);
     }
 
     private PolicyZoneSource.UrlSource urlSource() {
@@ -158,9 +177,15 @@ final class PolicyZoneConfig implements RpzgateConfig.Zone {
 
     @Override
     public Optional<Duration> refresh() {
-        String value = urlSource() != null ? urlSource().refresh : transferSource() != null ? transferSource().refresh : null;
-        String field = urlSource() != null ? "spec.source.url.refresh" : "spec.source.transfer.refresh";
-        return value == null ? Optional.empty() : Optional.of(duration(value, field));
+        if (urlSource() != null) {
+            String value = urlSource().refresh;
+            return value == null ? Optional.empty() : Optional.of(duration(value, "spec.source.url.refresh"));
+        }
+        if (transferSource() != null) {
+            String value = transferSource().refresh;
+            return value == null ? Optional.empty() : Optional.of(duration(value, "spec.source.transfer.refresh"));
+        }
+        return Optional.empty();
     }
 
     @Override

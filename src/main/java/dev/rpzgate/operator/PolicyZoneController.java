@@ -136,8 +136,22 @@ public final class PolicyZoneController {
         }
         if (writer != null) {
             writer.shutdownNow();
+            awaitWriter();
         }
         leases.delete();
+    }
+
+    /** Waits for a renewal in flight, because it would create this replica's Lease again after the delete. */
+    private void awaitWriter() {
+        try {
+            if (!writer.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.warnf("the PolicyZone status thread of replica %s did not stop within 5 s; Lease %s/%s%s may "
+                        + "stay until it expires after %d s", pod, namespace, ReplicaLeases.PREFIX, pod,
+                        ReplicaLeases.EXPIRY.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -191,6 +205,13 @@ public final class PolicyZoneController {
             fail(id, generation, "InvalidRules", e.getMessage());
         } catch (IllegalArgumentException e) {
             fail(id, generation, "InvalidSpec", e.getMessage());
+        }
+        if (deletedUids.contains(resource.getMetadata().getUid())) {
+            // The deletion arrived on the informer thread while this version was loading, so remove() could not
+            // take it out of force. Without this step a deleted PolicyZone would stay enforced until a restart.
+            resources.remove(id, resource);
+            failures.remove(id);
+            reloader.removeRuntimeZone(id);
         }
         afterChange.run();
         writer.execute(() -> guarded(() -> {

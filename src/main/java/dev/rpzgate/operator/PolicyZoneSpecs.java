@@ -86,13 +86,12 @@ final class PolicyZoneSpecs {
         }
         Optional<String> tsigSecret = tsigSecret(spec, namespace, secrets);
 
-        String setting = name;
         ZoneSpec zone;
         try {
             PolicyZoneConfig config = new PolicyZoneConfig(spec, defaultOrigin(resource), text, tsigSecret);
-            zone = ConfiguredZones.zone(config, policy, setting);
+            zone = ConfiguredZones.zone(config, policy, name);
         } catch (IllegalArgumentException e) {
-            throw new InvalidPolicyZoneException("InvalidSpec", fieldNames(e.getMessage(), setting), e);
+            throw new InvalidPolicyZoneException("InvalidSpec", fieldNames(e.getMessage(), name), e);
         }
         if (zone.source() instanceof ZoneSource.Inline inline) {
             // Skipped records and parse errors then name the PolicyZone field or the ConfigMap key.

@@ -147,4 +147,49 @@ class PolicyZoneSpecsTest {
         assertThatThrownBy(() -> PolicyZoneSpecs.read(zone, POLICY, NO_CONFIG_MAPS, NO_SECRETS))
                 .hasMessage("spec.maxPolicyTtl: invalid duration '5 minutes'; write it as 30s, 5m or 1h30m");
     }
+
+    @Test
+    void refreshComesFromUrlOrTransfer() {
+        PolicyZoneSource source = new PolicyZoneSource();
+        source.url = new PolicyZoneSource.UrlSource();
+        source.url.url = "http://127.0.0.1/zone.rpz";
+        PolicyZoneSpec spec = zone(source).getSpec();
+        PolicyZoneConfig config = new PolicyZoneConfig(spec, "lab.dns", Optional.empty(), Optional.empty());
+
+        assertThat(config.refresh()).as("URL zone without refresh").isEmpty();
+        source.url.refresh = "1h30m";
+        assertThat(config.refresh()).contains(Duration.ofMinutes(90));
+
+        source.url = null;
+        source.transfer = new PolicyZoneSource.TransferSource();
+        source.transfer.primaries = List.of("127.0.0.1:5300");
+        assertThat(config.refresh()).as("transfer without refresh").isEmpty();
+        source.transfer.refresh = "5m";
+        assertThat(config.refresh()).contains(Duration.ofMinutes(5));
+        source.transfer.refresh = "5 m";
+        assertThatThrownBy(config::refresh)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("spec.source.transfer.refresh: invalid duration '5 m'; write it as 30s, 5m or 1h30m");
+    }
+
+    @Test
+    void oversizedDurationNamesField() {
+        PolicyZone zone = zone(rules("bad.example CNAME ."));
+
+        zone.getSpec().maxPolicyTtl = "999999999999999d";
+        assertThatThrownBy(() -> PolicyZoneSpecs.read(zone, POLICY, NO_CONFIG_MAPS, NO_SECRETS))
+                .isInstanceOf(InvalidPolicyZoneException.class)
+                .hasMessage("spec.maxPolicyTtl: duration '999999999999999d' is too large; write at most 106751991167d");
+
+        zone.getSpec().maxPolicyTtl = "106751991168d";
+        assertThatThrownBy(() -> PolicyZoneSpecs.read(zone, POLICY, NO_CONFIG_MAPS, NO_SECRETS))
+                .isInstanceOf(InvalidPolicyZoneException.class)
+                .hasMessage("spec.maxPolicyTtl: duration '106751991168d' is too large; write at most 106751991167d");
+
+        zone.getSpec().maxPolicyTtl = "99999999999999999999s";
+        assertThatThrownBy(() -> PolicyZoneSpecs.read(zone, POLICY, NO_CONFIG_MAPS, NO_SECRETS))
+                .isInstanceOf(InvalidPolicyZoneException.class)
+                .hasMessage("spec.maxPolicyTtl: duration '99999999999999999999s' is too large; "
+                        + "write at most 106751991167d");
+    }
 }

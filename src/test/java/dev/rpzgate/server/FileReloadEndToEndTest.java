@@ -1,6 +1,8 @@
 package dev.rpzgate.server;
 
 import static dev.rpzgate.testing.DnsTestClient.query;
+import static dev.rpzgate.testing.ZoneFiles.replace;
+import static dev.rpzgate.testing.ZoneFiles.rpzZone;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -10,16 +12,14 @@ import dev.rpzgate.policy.PolicyStore;
 import dev.rpzgate.source.PolicyReloader;
 import dev.rpzgate.testing.DnsTestClient;
 import dev.rpzgate.testing.UpstreamResource;
+import dev.rpzgate.testing.ZoneFiles;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -36,18 +36,14 @@ import org.xbill.DNS.Type;
 class FileReloadEndToEndTest {
 
     private static final Duration AWAIT = Duration.ofSeconds(15);
-    private static final Path DIRECTORY = createDirectory();
+    private static final Path DIRECTORY = ZoneFiles.createDirectory("rpzgate-reload-test");
     private static final Path ZONE_FILE = DIRECTORY.resolve("watched.rpz");
 
     /** One zone file, written before rpzgate starts. */
     public static class WatchedZone implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            try {
-                Files.writeString(ZONE_FILE, zone(1, "old.reload.test"));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            ZoneFiles.write(ZONE_FILE, rpzZone(1, "old.reload.test"));
             return Map.of("rpzgate.policy.zones[0].file", ZONE_FILE.toString(),
                     "rpzgate.policy.cache-dir", DIRECTORY.resolve("cache").toString());
         }
@@ -61,29 +57,6 @@ class FileReloadEndToEndTest {
 
     @Inject
     PolicyReloader reloader;
-
-    private static Path createDirectory() {
-        try {
-            return Files.createTempDirectory("rpzgate-reload-test");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String zone(long serial, String... names) {
-        StringBuilder text = new StringBuilder("$TTL 60\n@ SOA localhost. root.localhost. " + serial
-                + " 3600 600 86400 60\n");
-        for (String name : names) {
-            text.append(name).append(" CNAME .\n");
-        }
-        return text.toString();
-    }
-
-    private static void saveByRename(String text) throws IOException {
-        Path temp = DIRECTORY.resolve("watched.rpz.swp");
-        Files.writeString(temp, text);
-        Files.move(temp, ZONE_FILE, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    }
 
     private int rcode(DnsTestClient client, String name) throws IOException {
         return client.udp(query(name, Type.A)).getRcode();
@@ -99,7 +72,7 @@ class FileReloadEndToEndTest {
         assertThat(rcode(client, "old.reload.test.")).isEqualTo(Rcode.NXDOMAIN);
         assertThat(rcode(client, "new.reload.test.")).isEqualTo(Rcode.NOERROR);
 
-        saveByRename(zone(2, "old.reload.test", "new.reload.test"));
+        replace(ZONE_FILE, rpzZone(2, "old.reload.test", "new.reload.test"));
 
         await().atMost(AWAIT).until(() -> store.current().matchQname(Name.fromConstantString("new.reload.test.")) != null);
         Message answer = client.udp(query("new.reload.test.", Type.A));
@@ -109,7 +82,7 @@ class FileReloadEndToEndTest {
                 .isEqualTo("localhost. root.localhost. 2 3600 600 86400 60");
         assertThat(status().loads()).isEqualTo(2);
 
-        saveByRename(zone(3, "new.reload.test") + "broken.reload.test CNAMEX .\n");
+        replace(ZONE_FILE, rpzZone(3, "new.reload.test") + "broken.reload.test CNAMEX .\n");
 
         await().atMost(AWAIT).until(() -> status().failures() == 1);
         assertThat(status().lastError()).isEqualTo("policy zone file " + ZONE_FILE + " line 4: Invalid type 'CNAMEX'");
@@ -121,7 +94,7 @@ class FileReloadEndToEndTest {
                 .body(containsString("rpzgate_policy_zone_loads_total{zone=\"watched\"} 2.0"))
                 .body(containsString("rpzgate_policy_zone_serial{zone=\"watched\"} 2.0"));
 
-        saveByRename(zone(4, "new.reload.test"));
+        replace(ZONE_FILE, rpzZone(4, "new.reload.test"));
 
         await().atMost(AWAIT).until(() -> rcode(client, "old.reload.test.") == Rcode.NOERROR);
         assertThat(rcode(client, "new.reload.test.")).isEqualTo(Rcode.NXDOMAIN);

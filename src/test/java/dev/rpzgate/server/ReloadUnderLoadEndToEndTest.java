@@ -8,18 +8,16 @@ import dev.rpzgate.policy.PolicyStore;
 import dev.rpzgate.source.PolicyReloader;
 import dev.rpzgate.testing.DnsTestClient;
 import dev.rpzgate.testing.UpstreamResource;
+import dev.rpzgate.testing.ZoneFiles;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.SocketTimeoutException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +45,7 @@ class ReloadUnderLoadEndToEndTest {
     /** Upper bound on the queries of one client, so the test ends even if reloads stall. */
     private static final int MAX_QUERIES_PER_CLIENT = 50_000;
     private static final Duration AWAIT = Duration.ofSeconds(60);
-    private static final Path DIRECTORY = createDirectory();
+    private static final Path DIRECTORY = ZoneFiles.createDirectory("rpzgate-load-test");
     private static final Path ZONE_FILE = DIRECTORY.resolve("large.txt");
 
     /** A domain list of 200,000 generated names. */
@@ -69,31 +67,15 @@ class ReloadUnderLoadEndToEndTest {
     @Inject
     PolicyReloader reloader;
 
-    private static Path createDirectory() {
-        try {
-            return Files.createTempDirectory("rpzgate-load-test");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     /** Writes the 200,000 listed names and one marker name for {@code version}, replacing the file by rename. */
     private static void writeList(Path file, int version) {
-        Path temp = file.resolveSibling(file.getFileName() + ".new");
-        try (BufferedWriter out = Files.newBufferedWriter(temp)) {
+        ZoneFiles.replace(file, out -> {
             out.write("# generated list, version " + version + "\n");
             for (int i = 0; i < NAMES; i++) {
                 out.write("n" + i + ".load.test\n");
             }
             out.write("v" + version + ".marker.test\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        try {
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        });
     }
 
     /** Answers seen by the clients, by outcome. */

@@ -10,16 +10,13 @@ import dev.rpzgate.policy.PolicyStore;
 import dev.rpzgate.source.PolicyReloader;
 import dev.rpzgate.testing.DnsTestClient;
 import dev.rpzgate.testing.UpstreamResource;
+import dev.rpzgate.testing.ZoneFiles;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -33,18 +30,14 @@ import org.xbill.DNS.Type;
 class RemovalGuardEndToEndTest {
 
     private static final Duration AWAIT = Duration.ofSeconds(15);
-    private static final Path DIRECTORY = createDirectory();
+    private static final Path DIRECTORY = ZoneFiles.createDirectory("rpzgate-guard-test");
     private static final Path ZONE_FILE = DIRECTORY.resolve("guarded.rpz");
 
     /** A zone of ten rules with the removal guard at 50 %. */
     public static class GuardedZone implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            try {
-                Files.writeString(ZONE_FILE, zone(1, 10));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            ZoneFiles.write(ZONE_FILE, zone(1, 10));
             return Map.of("rpzgate.policy.zones[0].file", ZONE_FILE.toString(),
                     "rpzgate.policy.zones[0].removal-guard", "true",
                     "rpzgate.policy.zones[0].max-removal", "0.5",
@@ -66,12 +59,12 @@ class RemovalGuardEndToEndTest {
         DnsTestClient client = new DnsTestClient(server.port());
         assertThat(client.udp(query("name9.guard.test.", Type.A)).getRcode()).isEqualTo(Rcode.NXDOMAIN);
 
-        replace(zone(2, 9));
+        ZoneFiles.replace(ZONE_FILE, zone(2, 9));
         await().atMost(AWAIT).until(() -> store.current().zones().get(0).serial() == 2);
         assertThat(client.udp(query("name9.guard.test.", Type.A)).getRcode())
                 .as("removing 1 of 10 rules passes the guard").isEqualTo(Rcode.NOERROR);
 
-        replace(zone(3, 2));
+        ZoneFiles.replace(ZONE_FILE, zone(3, 2));
         await().atMost(AWAIT).until(() -> reloader.heldSerial("guarded").isPresent());
         assertThat(reloader.heldSerial("guarded")).contains(3L);
         assertThat(store.current().zones().get(0).serial()).as("serial 2 stays in force").isEqualTo(2);
@@ -86,27 +79,12 @@ class RemovalGuardEndToEndTest {
         given().post("/admin/zones/guarded/confirm").then().statusCode(404);
     }
 
-    private static String zone(long serial, int names) {
-        StringBuilder text = new StringBuilder("$TTL 60\n@ SOA localhost. root.localhost. " + serial
-                + " 3600 600 86400 60\n");
-        for (int i = 0; i < names; i++) {
-            text.append("name").append(i).append(".guard.test CNAME .\n");
+    /** Builds serial {@code serial} of the guarded zone with the rules name0 to name{count - 1}. */
+    private static String zone(long serial, int count) {
+        String[] names = new String[count];
+        for (int i = 0; i < count; i++) {
+            names[i] = "name" + i + ".guard.test";
         }
-        return text.toString();
-    }
-
-    /** Replaces the zone file by rename, as editors and ConfigMap updates do. */
-    private static void replace(String text) throws IOException {
-        Path temporary = DIRECTORY.resolve("guarded.rpz.tmp");
-        Files.writeString(temporary, text);
-        Files.move(temporary, ZONE_FILE, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    private static Path createDirectory() {
-        try {
-            return Files.createTempDirectory("rpzgate-guard-test");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ZoneFiles.rpzZone(serial, names);
     }
 }
