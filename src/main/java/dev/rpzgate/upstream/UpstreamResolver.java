@@ -327,7 +327,12 @@ public final class UpstreamResolver implements Attempt.Listener {
             // Recovered through an answer to a query, or this loop is stopping.
             state.stopProbing();
             probing.remove(state);
-            return;
+            if (closed || state.isUp() || !state.startProbing()) {
+                return;
+            }
+            // Another loop marked it down again between the check and the release, and its claim
+            // failed while this loop still held the probes, so this loop takes them back.
+            probing.add(state);
         }
         send(new Attempt(null, group, index, probeQuestion, probeWire, System.nanoTime()), tryTimeoutNanos);
     }
