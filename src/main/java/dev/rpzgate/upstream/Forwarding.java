@@ -16,7 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Where queries go: the default upstreams (zone {@code .}) and the forward zones with their own
+ * Forwarding plan: the default upstreams (zone {@code .}) and the forward zones with their own
  * upstreams, with the settings of the upstream resolvers. Built once per instance and shared by
  * every event loop, so that each upstream of each zone has one health state.
  */
