@@ -172,7 +172,7 @@ class UpstreamsTest {
     }
 
     @Test
-    void sameAddressUnderTwoNamesSharesInFlightCount() {
+    void twoNamesOfOneAddressShareCap() {
         RpzgateConfig config = UpstreamTestConfig.of(List.of("tls://127.0.0.1"), "/nonexistent", List.of(
                 new UpstreamTestConfig.ForwardZone("corp.example",
                         List.of("tls://127.0.0.1:853#dns.corp.example"), Optional.empty())),
