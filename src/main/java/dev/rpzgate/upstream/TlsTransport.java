@@ -188,8 +188,10 @@ final class TlsTransport implements UpstreamTransport {
             } while (pending.containsKey(id));
             attempt.id = id;
             pending.put(id, attempt);
-            byte[] wire = UpstreamMessages.withId(attempt.wire, id);
-            socket.write(Buffer.buffer(wire.length + 2).appendUnsignedShort(wire.length).appendBytes(wire));
+            // The ID goes straight into the framed buffer, so the query is copied once, not twice.
+            byte[] wire = attempt.wire;
+            socket.write(Buffer.buffer(wire.length + 2).appendUnsignedShort(wire.length).appendBytes(wire)
+                    .setUnsignedShort(2, id));
         }
 
         /** Splits the stream into 2-byte length-prefixed messages (RFC 1035 section 4.2.2). */
