@@ -365,8 +365,12 @@ public final class UpstreamResolver implements Attempt.Listener {
         DnsMetrics.ZoneCounters counters = zoneCounters[id];
         if (queue.size() >= settings.maxQueued() || queueTimeoutNanos == 0) {
             counters.rejected();
+            String queueState = "the queue is full (rpzgate.upstream.max-queued " + settings.maxQueued() + ")";
+            if (queueTimeoutNanos == 0) {
+                queueState = "queueing is off (rpzgate.upstream.queue-timeout is 0)";
+            }
             fail(exchange, UpstreamFailedException.Reason.OVER_CAPACITY, "every upstream of zone "
-                    + exchange.group.zoneLabel() + " is at rpzgate.upstream.max-in-flight and the queue is full");
+                    + exchange.group.zoneLabel() + " is at rpzgate.upstream.max-in-flight and " + queueState);
             return;
         }
         counters.queued();

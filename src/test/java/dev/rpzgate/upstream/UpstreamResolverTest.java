@@ -315,6 +315,8 @@ class UpstreamResolverTest {
             assertThat(failure).isNotNull();
             assertThat(failure.reason()).isEqualTo(UpstreamFailedException.Reason.OVER_CAPACITY);
         }
+        assertThat(ResolverHarness.failureOf(pending.get(3)).getMessage())
+                .contains("the queue is full (rpzgate.upstream.max-queued 1)");
         assertThat(only.countQueries()).isEqualTo(2);
         assertThat(resolver.registry.get("rpzgate_upstream_queued").counter().count()).isEqualTo(1);
         assertThat(resolver.registry.get("rpzgate_upstream_rejected").counter().count()).isEqualTo(2);
