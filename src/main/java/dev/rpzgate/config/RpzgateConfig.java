@@ -79,8 +79,9 @@ public interface RpzgateConfig {
         Selection selection();
 
         /**
-         * Maximum number of queries in flight to one upstream, counted across every event loop of one
-         * rpzgate instance. Past it, a query goes to another upstream or waits in a queue.
+         * Maximum number of queries in flight to one upstream address, counted across every event loop
+         * of one rpzgate instance and every forward zone that lists it. Past it, a query goes to
+         * another upstream or waits in a queue.
          */
         @WithDefault("1000")
         int maxInFlight();
