@@ -222,8 +222,10 @@ public final class UpstreamResolver implements Attempt.Listener {
 
     private void send(Attempt attempt, long timeoutNanos) {
         forwarding.counters(attempt.group, attempt.index).query();
-        attempt.timer = vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)),
-                timer -> onTimeout(attempt));
+        // Rounded up, because a timer that ends before the budget would leave a sliver of it for one
+        // more try, which cannot get an answer in time and would count as a failure of that upstream.
+        long timeoutMillis = Math.max(1, (timeoutNanos + 999_999) / 1_000_000);
+        attempt.timer = vertx.setTimer(timeoutMillis, timer -> onTimeout(attempt));
         transports[attempt.upstream.protocol().ordinal()].send(attempt);
     }
 
