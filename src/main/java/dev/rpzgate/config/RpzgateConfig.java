@@ -71,16 +71,17 @@ public interface RpzgateConfig {
         Duration queryTimeout();
 
         /**
-         * Which healthy upstream a query goes to first: {@code sequential} (the first in configured
-         * order), {@code random}, or {@code fastest} (lowest smoothed response time, with a share of
-         * queries sent elsewhere to keep the other times current).
+         * Policy that picks the healthy upstream a query goes to first: {@code sequential} (the first
+         * in configured order), {@code random}, or {@code fastest} (lowest smoothed response time, with
+         * a share of queries sent elsewhere to keep the other times current).
          */
         @WithDefault("sequential")
         Selection selection();
 
         /**
-         * Queries that one rpzgate instance keeps in flight to one upstream at most, shared by every
-         * event loop; past it a query goes to another upstream or waits in a queue.
+         * Maximum number of queries in flight to one upstream address, counted across every event loop
+         * of one rpzgate instance and every forward zone that lists it. Past it, a query goes to
+         * another upstream or waits in a queue.
          */
         @WithDefault("1000")
         int maxInFlight();

@@ -3,6 +3,7 @@ package dev.rpzgate.upstream;
 import dev.rpzgate.observability.DnsMetrics;
 import org.xbill.DNS.Name;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,7 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Where queries go: the default upstreams (zone {@code .}) and the forward zones with their own
+ * Forwarding plan: the default upstreams (zone {@code .}) and the forward zones with their own
  * upstreams, with the settings of the upstream resolvers. Built once per instance and shared by
  * every event loop, so that each upstream of each zone has one health state.
  */
@@ -76,12 +77,15 @@ public final class Forwarding {
         if (!byZone.containsKey(Name.root)) {
             throw new IllegalArgumentException("no default upstreams for the root zone");
         }
-        Map<String, AtomicInteger> inFlightByUpstream = new HashMap<>();
+        // Keyed by address rather than by name, because tls://192.0.2.1 and tls://192.0.2.1:853#dns.example
+        // are two names for one endpoint, and the cap protects the endpoint.
+        Map<InetSocketAddress, AtomicInteger> inFlightByAddress = new HashMap<>();
         List<UpstreamGroup> groups = new ArrayList<>();
         for (ZoneUpstreams zone : byZone.values()) {
             List<UpstreamState> states = new ArrayList<>();
             for (Upstream upstream : zone.upstreams()) {
-                AtomicInteger inFlight = inFlightByUpstream.computeIfAbsent(upstream.name(), name -> new AtomicInteger());
+                AtomicInteger inFlight = inFlightByAddress.computeIfAbsent(upstream.address(),
+                        address -> new AtomicInteger());
                 states.add(new UpstreamState(settings.maxFailures(), settings.maxInFlight(), inFlight,
                         zone.selection() == Selection.FASTEST));
             }

@@ -1,6 +1,6 @@
 package dev.rpzgate.upstream;
 
-/** How a query picks the first upstream of its forward zone; failover then tries the others. */
+/** Policy that picks the first upstream a query goes to in its forward zone. Failover then tries the others. */
 public enum Selection {
     /** The first healthy upstream in configured order, so a backup takes traffic only when needed. */
     SEQUENTIAL,

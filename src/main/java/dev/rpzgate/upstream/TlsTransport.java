@@ -1,5 +1,7 @@
 package dev.rpzgate.upstream;
 
+import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.collection.IntObjectMap;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -79,7 +81,9 @@ final class TlsTransport implements UpstreamTransport {
     @Override
     public void abandon(Attempt attempt) {
         if (attempt.transportState instanceof Connection connection) {
-            connection.pending.remove(attempt.id, attempt);
+            if (connection.pending.get(attempt.id) == attempt) {
+                connection.pending.remove(attempt.id);
+            }
             connection.waiting.remove(attempt);
         }
     }
@@ -111,7 +115,8 @@ final class TlsTransport implements UpstreamTransport {
     /** The connection to one upstream, with the attempts sent on it by ID. */
     private final class Connection {
         final Upstream upstream;
-        final Map<Integer, Attempt> pending = new HashMap<>();
+        /** Keyed by primitive ID, so that a query boxes no Integer and allocates no map entry. */
+        final IntObjectMap<Attempt> pending = new IntObjectHashMap<>();
         /** Attempts that wait for the connection to open. */
         final ArrayDeque<Attempt> waiting = new ArrayDeque<>();
         NetSocket socket;
@@ -183,8 +188,10 @@ final class TlsTransport implements UpstreamTransport {
             } while (pending.containsKey(id));
             attempt.id = id;
             pending.put(id, attempt);
-            byte[] wire = UpstreamMessages.withId(attempt.wire, id);
-            socket.write(Buffer.buffer(wire.length + 2).appendUnsignedShort(wire.length).appendBytes(wire));
+            // The ID goes straight into the framed buffer, so the query is copied once, not twice.
+            byte[] wire = attempt.wire;
+            socket.write(Buffer.buffer(wire.length + 2).appendUnsignedShort(wire.length).appendBytes(wire)
+                    .setUnsignedShort(2, id));
         }
 
         /** Splits the stream into 2-byte length-prefixed messages (RFC 1035 section 4.2.2). */

@@ -10,6 +10,8 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.collection.IntObjectMap;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -26,9 +28,7 @@ import org.xbill.DNS.Message;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Plain DNS: each query goes over UDP with a random ID from one of a few sockets on kernel-chosen
@@ -105,8 +105,7 @@ final class UdpTransport implements UpstreamTransport {
                 .addListener(sent -> {
                     if (!sent.isSuccess()) {
                         context.emit(null, ignored -> {
-                            if (channel.pending.remove(id, attempt)) {
-                                channel.afterRemoval();
+                            if (channel.removePending(attempt)) {
                                 listener.onFailure(attempt, "sending over UDP failed: " + sent.cause().getMessage());
                             }
                         });
@@ -117,9 +116,7 @@ final class UdpTransport implements UpstreamTransport {
     @Override
     public void abandon(Attempt attempt) {
         if (attempt.transportState instanceof UdpChannel channel) {
-            if (channel.pending.remove(attempt.id, attempt)) {
-                channel.afterRemoval();
-            }
+            channel.removePending(attempt);
         } else if (attempt.transportState instanceof NetSocket socket) {
             socket.close();
         }
@@ -140,8 +137,7 @@ final class UdpTransport implements UpstreamTransport {
         if (answer == null) {
             return; // keep waiting: a spoofed or broken packet must not end the attempt
         }
-        channel.pending.remove(attempt.id);
-        channel.afterRemoval();
+        channel.removePending(attempt);
         attempt.transportState = null;
         if (answer.getHeader().getFlag(Flags.TC)) {
             queryTcp(attempt);
@@ -191,7 +187,8 @@ final class UdpTransport implements UpstreamTransport {
     /** One UDP socket with the attempts waiting for an answer on it, by ID. */
     private final class UdpChannel {
         final Channel socket;
-        final Map<Integer, Attempt> pending = new HashMap<>();
+        /** Keyed by primitive ID, so that a query boxes no Integer and allocates no map entry. */
+        final IntObjectMap<Attempt> pending = new IntObjectHashMap<>();
         int sent;
         boolean retired;
 
@@ -208,10 +205,16 @@ final class UdpTransport implements UpstreamTransport {
             return id;
         }
 
-        void afterRemoval() {
+        /** Removes {@code attempt} unless another attempt took its ID; closes a retired socket left idle. */
+        boolean removePending(Attempt attempt) {
+            if (pending.get(attempt.id) != attempt) {
+                return false;
+            }
+            pending.remove(attempt.id);
             if (retired && pending.isEmpty()) {
                 socket.close();
             }
+            return true;
         }
     }
 

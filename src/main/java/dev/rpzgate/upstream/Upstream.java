@@ -12,7 +12,7 @@ import java.net.InetSocketAddress;
  */
 public record Upstream(String name, InetSocketAddress address, Protocol protocol, String tlsName, String path) {
 
-    /** How queries reach the upstream. */
+    /** Protocol that carries queries to the upstream. */
     public enum Protocol {
         /** UDP, and TCP when an answer is truncated (RFC 1035, RFC 7766). */
         DNS,

@@ -222,8 +222,10 @@ public final class UpstreamResolver implements Attempt.Listener {
 
     private void send(Attempt attempt, long timeoutNanos) {
         forwarding.counters(attempt.group, attempt.index).query();
-        attempt.timer = vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)),
-                timer -> onTimeout(attempt));
+        // Rounded up, because a timer that ends before the budget would leave a sliver of it for one
+        // more try, which cannot get an answer in time and would count as a failure of that upstream.
+        long timeoutMillis = Math.max(1, (timeoutNanos + 999_999) / 1_000_000);
+        attempt.timer = vertx.setTimer(timeoutMillis, timer -> onTimeout(attempt));
         transports[attempt.upstream.protocol().ordinal()].send(attempt);
     }
 
@@ -327,7 +329,12 @@ public final class UpstreamResolver implements Attempt.Listener {
             // Recovered through an answer to a query, or this loop is stopping.
             state.stopProbing();
             probing.remove(state);
-            return;
+            if (closed || state.isUp() || !state.startProbing()) {
+                return;
+            }
+            // Another loop marked it down again between the check and the release, and its claim
+            // failed while this loop still held the probes, so this loop takes them back.
+            probing.add(state);
         }
         send(new Attempt(null, group, index, probeQuestion, probeWire, System.nanoTime()), tryTimeoutNanos);
     }
@@ -360,8 +367,12 @@ public final class UpstreamResolver implements Attempt.Listener {
         DnsMetrics.ZoneCounters counters = zoneCounters[id];
         if (queue.size() >= settings.maxQueued() || queueTimeoutNanos == 0) {
             counters.rejected();
+            String queueState = "the queue is full (rpzgate.upstream.max-queued " + settings.maxQueued() + ")";
+            if (queueTimeoutNanos == 0) {
+                queueState = "queueing is off (rpzgate.upstream.queue-timeout is 0)";
+            }
             fail(exchange, UpstreamFailedException.Reason.OVER_CAPACITY, "every upstream of zone "
-                    + exchange.group.zoneLabel() + " is at rpzgate.upstream.max-in-flight and the queue is full");
+                    + exchange.group.zoneLabel() + " is at rpzgate.upstream.max-in-flight and " + queueState);
             return;
         }
         counters.queued();

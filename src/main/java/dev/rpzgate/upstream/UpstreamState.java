@@ -4,7 +4,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * What every event loop knows of one upstream of one forward zone: whether it is up, its failures
+ * Health and load of one upstream of one forward zone: whether it is up, its failures
  * in a row, its smoothed response time and its queries in flight. Event loops share one instance,
  * so every field is atomic or volatile and nothing locks on the query path.
  */

@@ -42,7 +42,8 @@ class ForwardingEndToEndTest {
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("rpzgate.policy.files", "src/test/resources/zones/first-policy.zone");
+            // The policy file is written by Upstreams, with a rule inside a forward zone.
+            return Map.of();
         }
     }
 
@@ -63,7 +64,15 @@ class ForwardingEndToEndTest {
                 directory = Files.createTempDirectory("rpzgate-forwarding");
                 TestCertificate certificate = TestCertificate.generate(directory, "dns.example", "127.0.0.1");
                 frontEnd = EncryptedTestUpstream.start(encrypted, certificate);
+                Path policy = directory.resolve("forward-policy.zone");
+                Files.writeString(policy, String.join("\n",
+                        "$TTL 300",
+                        "@ SOA localhost. hostmaster.localhost. 1 3600 600 86400 60",
+                        "  NS localhost.",
+                        "blocked.corp.example CNAME .",
+                        ""));
                 Map<String, String> config = new HashMap<>();
+                config.put("rpzgate.policy.files", policy.toString());
                 config.put("rpzgate.upstreams", fallback.address());
                 config.put("rpzgate.upstream.tls.ca-file", certificate.certificateFile().toString());
                 config.put("rpzgate.forward-zones[0].name", "cluster.local");
@@ -138,9 +147,11 @@ class ForwardingEndToEndTest {
 
     @Test
     void policyAppliesInForwardZones() throws Exception {
-        Message answer = client.udp(query("blocked.test.", Type.A));
+        Message answer = client.udp(query("blocked.corp.example.", Type.A));
 
         assertThat(answer.getRcode()).isEqualTo(Rcode.NXDOMAIN);
+        assertThat(Upstreams.encrypted.countQueries("blocked.corp.example.", Type.A))
+                .as("a QNAME rule answers before the zone's upstream is asked").isZero();
     }
 
     @Test

@@ -18,6 +18,7 @@ import org.xbill.DNS.Type;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +50,13 @@ class UpstreamResolverTest {
         return harness;
     }
 
+    /** Starts a resolver whose root zone forwards to {@code upstreams}; it closes after the test. */
+    private ResolverHarness harness(Selection selection, Forwarding.Settings settings, TestUpstream... upstreams)
+            throws Exception {
+        String[] addresses = Arrays.stream(upstreams).map(TestUpstream::address).toArray(String[]::new);
+        return harness(ResolverHarness.of(selection, settings, addresses));
+    }
+
     private static String address(Message answer) {
         return ((ARecord) answer.getSection(Section.ANSWER).get(0)).getAddress().getHostAddress();
     }
@@ -58,8 +66,8 @@ class UpstreamResolverTest {
         TestUpstream dead = upstream("192.0.2.1");
         dead.drop();
         TestUpstream live = upstream("192.0.2.2");
-        ResolverHarness resolver = harness(ResolverHarness.of(Selection.SEQUENTIAL,
-                settings(Duration.ofMillis(300), Duration.ofSeconds(2)), dead.address(), live.address()));
+        ResolverHarness resolver = harness(Selection.SEQUENTIAL,
+                settings(Duration.ofMillis(300), Duration.ofSeconds(2)), dead, live);
 
         Message answer = resolver.resolve("www.example.");
 
@@ -76,9 +84,8 @@ class UpstreamResolverTest {
         TestUpstream second = upstream("192.0.2.2");
         second.drop();
         TestUpstream third = upstream("192.0.2.3");
-        ResolverHarness resolver = harness(ResolverHarness.of(Selection.SEQUENTIAL,
-                settings(Duration.ofMillis(300), Duration.ofMillis(450)), first.address(), second.address(),
-                third.address()));
+        ResolverHarness resolver = harness(Selection.SEQUENTIAL,
+                settings(Duration.ofMillis(300), Duration.ofMillis(450)), first, second, third);
 
         UpstreamFailedException failure = resolver.failure("www.example.");
 
@@ -96,8 +103,8 @@ class UpstreamResolverTest {
         TestUpstream broken = upstream("192.0.2.1");
         broken.garbage();
         TestUpstream live = upstream("192.0.2.2");
-        ResolverHarness resolver = harness(ResolverHarness.of(Selection.SEQUENTIAL,
-                settings(Duration.ofMillis(200), Duration.ofSeconds(2)), broken.address(), live.address()));
+        ResolverHarness resolver = harness(Selection.SEQUENTIAL,
+                settings(Duration.ofMillis(200), Duration.ofSeconds(2)), broken, live);
 
         assertThat(address(resolver.resolve("www.example."))).isEqualTo("192.0.2.2");
         assertThat(broken.countQueries()).isEqualTo(1);
@@ -109,8 +116,8 @@ class UpstreamResolverTest {
         refusing.refused();
         TestUpstream live = upstream("192.0.2.2");
         live.refused("everywhere.example.");
-        ResolverHarness resolver = harness(ResolverHarness.of(Selection.SEQUENTIAL,
-                settings(Duration.ofMillis(300), Duration.ofSeconds(2)), refusing.address(), live.address()));
+        ResolverHarness resolver = harness(Selection.SEQUENTIAL,
+                settings(Duration.ofMillis(300), Duration.ofSeconds(2)), refusing, live);
 
         assertThat(address(resolver.resolve("www.example."))).isEqualTo("192.0.2.2");
         assertThat(resolver.resolve("everywhere.example.").getRcode()).isEqualTo(Rcode.REFUSED);
@@ -123,9 +130,9 @@ class UpstreamResolverTest {
         TestUpstream flaky = upstream("192.0.2.1");
         flaky.servfail();
         TestUpstream backup = upstream("192.0.2.2");
-        ResolverHarness resolver = harness(ResolverHarness.of(Selection.SEQUENTIAL,
-                ResolverHarness.withHealth(settings(Duration.ofMillis(300), Duration.ofSeconds(2)), 2,
-                        Duration.ofMillis(100)), flaky.address(), backup.address()));
+        ResolverHarness resolver = harness(Selection.SEQUENTIAL,
+                ResolverHarness.withHealth(settings(Duration.ofMillis(300), Duration.ofSeconds(2)),
+                        2, Duration.ofMillis(100)), flaky, backup);
 
         assertThat(resolver.resolve("a.example.").getRcode()).isEqualTo(Rcode.SERVFAIL);
         assertThat(resolver.state(".", 0).isUp()).isTrue();
@@ -153,9 +160,9 @@ class UpstreamResolverTest {
         TestUpstream silent = upstream("192.0.2.1");
         silent.drop();
         TestUpstream live = upstream("192.0.2.2");
-        ResolverHarness resolver = harness(ResolverHarness.of(Selection.SEQUENTIAL,
-                ResolverHarness.withHealth(settings(Duration.ofMillis(150), Duration.ofSeconds(2)), 3,
-                        Duration.ofSeconds(10)), silent.address(), live.address()));
+        ResolverHarness resolver = harness(Selection.SEQUENTIAL,
+                ResolverHarness.withHealth(settings(Duration.ofMillis(150), Duration.ofSeconds(2)),
+                        3, Duration.ofSeconds(10)), silent, live);
 
         for (int i = 0; i < 3; i++) {
             assertThat(address(resolver.resolve("q" + i + ".example."))).isEqualTo("192.0.2.2");
@@ -170,9 +177,9 @@ class UpstreamResolverTest {
     void downUpstreamsAreTriedWhenNoneIsUp() throws Exception {
         TestUpstream only = upstream("192.0.2.1");
         only.servfail();
-        ResolverHarness resolver = harness(ResolverHarness.of(Selection.SEQUENTIAL,
-                ResolverHarness.withHealth(settings(Duration.ofMillis(300), Duration.ofSeconds(2)), 1,
-                        Duration.ofSeconds(10)), only.address()));
+        ResolverHarness resolver = harness(Selection.SEQUENTIAL,
+                ResolverHarness.withHealth(settings(Duration.ofMillis(300), Duration.ofSeconds(2)),
+                        1, Duration.ofSeconds(10)), only);
         resolver.resolve("a.example.");
         assertThat(resolver.state(".", 0).isUp()).isFalse();
 
@@ -187,8 +194,8 @@ class UpstreamResolverTest {
     void sequentialSelectionKeepsConfiguredOrder() throws Exception {
         TestUpstream first = upstream("192.0.2.1");
         TestUpstream second = upstream("192.0.2.2");
-        ResolverHarness resolver = harness(ResolverHarness.of(Selection.SEQUENTIAL,
-                settings(Duration.ofMillis(500), Duration.ofSeconds(2)), first.address(), second.address()));
+        ResolverHarness resolver = harness(Selection.SEQUENTIAL,
+                settings(Duration.ofMillis(500), Duration.ofSeconds(2)), first, second);
 
         for (int i = 0; i < 20; i++) {
             resolver.resolve("n" + i + ".example.");
@@ -201,9 +208,8 @@ class UpstreamResolverTest {
     @Test
     void randomSelectionSpreadsQueries() throws Exception {
         List<TestUpstream> upstreams = List.of(upstream("192.0.2.1"), upstream("192.0.2.2"), upstream("192.0.2.3"));
-        ResolverHarness resolver = harness(ResolverHarness.of(Selection.RANDOM,
-                settings(Duration.ofMillis(500), Duration.ofSeconds(2)),
-                upstreams.stream().map(TestUpstream::address).toArray(String[]::new)));
+        ResolverHarness resolver = harness(Selection.RANDOM,
+                settings(Duration.ofMillis(500), Duration.ofSeconds(2)), upstreams.toArray(new TestUpstream[0]));
 
         for (int i = 0; i < 300; i++) {
             resolver.resolve("n" + i + ".example.");
@@ -221,8 +227,8 @@ class UpstreamResolverTest {
         TestUpstream slow = upstream("192.0.2.1");
         slow.delay(Duration.ofMillis(50));
         TestUpstream fast = upstream("192.0.2.2");
-        ResolverHarness resolver = harness(ResolverHarness.of(Selection.FASTEST,
-                settings(Duration.ofMillis(500), Duration.ofSeconds(2)), slow.address(), fast.address()));
+        ResolverHarness resolver = harness(Selection.FASTEST,
+                settings(Duration.ofMillis(500), Duration.ofSeconds(2)), slow, fast);
 
         for (int i = 0; i < 200; i++) {
             resolver.resolve("n" + i + ".example.");
@@ -276,9 +282,9 @@ class UpstreamResolverTest {
         first.delay(Duration.ofMillis(300));
         TestUpstream second = upstream("192.0.2.2");
         second.delay(Duration.ofMillis(300));
-        ResolverHarness resolver = harness(ResolverHarness.of(Selection.SEQUENTIAL,
-                ResolverHarness.withCap(settings(Duration.ofSeconds(1), Duration.ofSeconds(2)), 1, 10,
-                        Duration.ofMillis(250)), first.address(), second.address()));
+        ResolverHarness resolver = harness(Selection.SEQUENTIAL,
+                ResolverHarness.withCap(settings(Duration.ofSeconds(1), Duration.ofSeconds(2)),
+                        1, 10, Duration.ofMillis(250)), first, second);
 
         CompletableFuture<Message> one = resolver.start("one.example.");
         CompletableFuture<Message> two = resolver.start("two.example.");
@@ -292,9 +298,9 @@ class UpstreamResolverTest {
     void capQueuesBrieflyThenFailsOverCapacity() throws Exception {
         TestUpstream only = upstream("192.0.2.1");
         only.delay(Duration.ofMillis(400));
-        ResolverHarness resolver = harness(ResolverHarness.of(Selection.SEQUENTIAL,
-                ResolverHarness.withCap(settings(Duration.ofSeconds(1), Duration.ofSeconds(2)), 2, 1,
-                        Duration.ofMillis(50)), only.address()));
+        ResolverHarness resolver = harness(Selection.SEQUENTIAL,
+                ResolverHarness.withCap(settings(Duration.ofSeconds(1), Duration.ofSeconds(2)),
+                        2, 1, Duration.ofMillis(50)), only);
 
         List<CompletableFuture<Message>> pending = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -309,6 +315,8 @@ class UpstreamResolverTest {
             assertThat(failure).isNotNull();
             assertThat(failure.reason()).isEqualTo(UpstreamFailedException.Reason.OVER_CAPACITY);
         }
+        assertThat(ResolverHarness.failureOf(pending.get(3)).getMessage())
+                .contains("the queue is full (rpzgate.upstream.max-queued 1)");
         assertThat(only.countQueries()).isEqualTo(2);
         assertThat(resolver.registry.get("rpzgate_upstream_queued").counter().count()).isEqualTo(1);
         assertThat(resolver.registry.get("rpzgate_upstream_rejected").counter().count()).isEqualTo(2);
@@ -320,10 +328,9 @@ class UpstreamResolverTest {
         TestUpstream busy = upstream("192.0.2.1");
         busy.delay(Duration.ofMillis(200));
         TestUpstream down = upstream("192.0.2.2");
-        ResolverHarness resolver = harness(ResolverHarness.of(Selection.SEQUENTIAL,
+        ResolverHarness resolver = harness(Selection.SEQUENTIAL,
                 ResolverHarness.withCap(ResolverHarness.withHealth(settings(Duration.ofSeconds(1),
-                        Duration.ofSeconds(3)), 1, Duration.ofSeconds(10)), 1, 10, Duration.ofSeconds(2)),
-                busy.address(), down.address()));
+                        Duration.ofSeconds(3)), 1, Duration.ofSeconds(10)), 1, 10, Duration.ofSeconds(2)), busy, down);
         resolver.state(".", 1).recordFailure(0); // one failure marks it down with max-failures 1
         assertThat(resolver.state(".", 1).isUp()).isFalse();
 
@@ -408,9 +415,9 @@ class UpstreamResolverTest {
     void queuedQueryGoesOutWhenSlotFrees() throws Exception {
         TestUpstream only = upstream("192.0.2.1");
         only.delay(Duration.ofMillis(100));
-        ResolverHarness resolver = harness(ResolverHarness.of(Selection.SEQUENTIAL,
-                ResolverHarness.withCap(settings(Duration.ofSeconds(1), Duration.ofSeconds(3)), 1, 10,
-                        Duration.ofSeconds(2)), only.address()));
+        ResolverHarness resolver = harness(Selection.SEQUENTIAL,
+                ResolverHarness.withCap(settings(Duration.ofSeconds(1), Duration.ofSeconds(3)),
+                        1, 10, Duration.ofSeconds(2)), only);
 
         CompletableFuture<Message> first = resolver.start("one.example.");
         CompletableFuture<Message> second = resolver.start("two.example.");
@@ -424,8 +431,8 @@ class UpstreamResolverTest {
     @Test
     void metricsCountQueriesAnswersAndLatency() throws Exception {
         TestUpstream upstream = upstream("192.0.2.1");
-        ResolverHarness resolver = harness(ResolverHarness.of(Selection.SEQUENTIAL,
-                settings(Duration.ofMillis(500), Duration.ofSeconds(2)), upstream.address()));
+        ResolverHarness resolver = harness(Selection.SEQUENTIAL,
+                settings(Duration.ofMillis(500), Duration.ofSeconds(2)), upstream);
 
         for (int i = 0; i < 5; i++) {
             resolver.resolve("n" + i + ".example.");

@@ -172,6 +172,22 @@ class UpstreamsTest {
     }
 
     @Test
+    void twoNamesOfOneAddressShareCap() {
+        RpzgateConfig config = UpstreamTestConfig.of(List.of("tls://127.0.0.1"), "/nonexistent", List.of(
+                new UpstreamTestConfig.ForwardZone("corp.example",
+                        List.of("tls://127.0.0.1:853#dns.corp.example"), Optional.empty())),
+                UpstreamTestConfig.settings().withMaxInFlight(1));
+        Forwarding forwarding = Upstreams.forwarding(config, HostPort.parse("127.0.0.1:5353", 53), metrics());
+        UpstreamState root = forwarding.groupFor(Name.root).state(0);
+        UpstreamState corp = forwarding.groupFor(Name.fromConstantString("corp.example.")).state(0);
+
+        assertThat(root.tryAcquire()).isTrue();
+
+        assertThat(corp.tryAcquire()).as("one endpoint, one cap").isFalse();
+        assertThat(corp.inFlight()).isEqualTo(1);
+    }
+
+    @Test
     void invalidForwardZonesAreExplained() {
         HostPort listen = HostPort.parse("127.0.0.1:5353", 53);
         assertThatThrownBy(() -> Upstreams.forwarding(forwardZone(".", List.of("127.0.0.1:5301")), listen, metrics()))
