@@ -101,6 +101,11 @@ public final class UpstreamState {
         probing.set(false);
     }
 
+    /** Returns whether an event loop holds the probing of this upstream. */
+    boolean isProbing() {
+        return probing.get();
+    }
+
     /**
      * Moves the smoothed time an eighth of the way to {@code sample}, as TCP's SRTT (RFC 6298). Two
      * loops updating at once may lose one sample, which a moving average tolerates.
