@@ -30,6 +30,8 @@ final class Attempt {
     int id;
     /** Whatever the transport needs to abandon the attempt: its socket, connection or request. */
     Object transportState;
+    /** Whether a connection closed under this attempt once already, so it was sent again. */
+    boolean resentAfterClose;
 
     Attempt(UpstreamResolver.Exchange exchange, UpstreamGroup group, int index, Record question, byte[] wire,
             long startNanos) {

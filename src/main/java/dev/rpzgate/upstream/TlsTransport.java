@@ -167,7 +167,7 @@ final class TlsTransport implements UpstreamTransport {
                 opened.closeHandler(v -> {
                     if (socket == opened) {
                         socket = null;
-                        failAll("TLS connection closed before the answer");
+                        resendAfterClose();
                     }
                 });
                 while (!waiting.isEmpty()) {
@@ -229,6 +229,24 @@ final class TlsTransport implements UpstreamTransport {
                 listener.onFailure(attempt, "invalid answer over TLS");
             } else {
                 listener.onAnswer(attempt, answer);
+            }
+        }
+
+        /**
+         * Sends the queries that were waiting for an answer on a closed connection again, once
+         * each, on a new connection. A server may close a connection (RFC 7766 lets it close idle
+         * ones) while a query is on its way, and that query was never processed.
+         */
+        private void resendAfterClose() {
+            List<Attempt> unanswered = new ArrayList<>(pending.values());
+            pending.clear();
+            for (Attempt attempt : unanswered) {
+                if (closed || attempt.resentAfterClose) {
+                    listener.onFailure(attempt, "TLS connection closed before the answer");
+                } else {
+                    attempt.resentAfterClose = true;
+                    send(attempt);
+                }
             }
         }
 
