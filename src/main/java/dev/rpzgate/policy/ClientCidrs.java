@@ -83,8 +83,8 @@ public final class ClientCidrs {
             } else {
                 long high = readLong(bytes, 0);
                 long low = readLong(bytes, 8);
-                long maskHigh = bits == 0 ? 0 : bits >= 64 ? -1L : -1L << (64 - bits);
-                long maskLow = bits <= 64 ? 0 : bits == 128 ? -1L : -1L << (128 - bits);
+                long maskHigh = prefixMask(Math.min(bits, 64));
+                long maskLow = prefixMask(Math.max(bits - 64, 0));
                 checkHostBits((high & ~maskHigh) != 0 || (low & ~maskLow) != 0, entry);
                 ipv6.add(new long[] {high, low, maskHigh, maskLow});
             }
@@ -124,6 +124,15 @@ public final class ClientCidrs {
         return bytes;
     }
 
+    /** Returns a 64-bit mask with the top {@code bits} bits set, for 0 to 64 bits. */
+    private static long prefixMask(int bits) {
+        // Java shifts a long by the count modulo 64, so -1L << 64 would keep every bit set.
+        if (bits == 0) {
+            return 0;
+        }
+        return -1L << (64 - bits);
+    }
+
     private static void checkHostBits(boolean set, String entry) {
         if (set) {
             throw new IllegalArgumentException("invalid CIDR '" + entry + "': bits are set after the prefix length; "
@@ -131,12 +140,12 @@ public final class ClientCidrs {
         }
     }
 
-    /** Whether this set lists no networks, so the zone applies to every client. */
+    /** Returns whether this set lists no networks, so the zone applies to every client. */
     public boolean isAny() {
         return text.isEmpty();
     }
 
-    /** Whether {@code client} lies in one of the networks; always true for {@link #ANY}. */
+    /** Returns whether {@code client} lies in one of the networks; always true for {@link #ANY}. */
     public boolean contains(InetAddress client) {
         if (text.isEmpty()) {
             return true;
