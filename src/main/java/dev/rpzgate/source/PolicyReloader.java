@@ -435,6 +435,12 @@ public class PolicyReloader {
 
     private void downloaded(ZoneState state, ZoneSource.Url url, Path target,
                             AsyncResult<HttpZoneFetcher.Result> result, long start) {
+        if (state.retired) {
+            // The zone was replaced or removed during the download, so its result must not overwrite
+            // the local copy that the newer version of the zone keeps under the same name.
+            deleteQuietly(target);
+            return;
+        }
         if (result.failed()) {
             deleteQuietly(target);
             fail(state, "download from " + url.describe() + " failed: " + describe(result.cause()));
@@ -917,10 +923,19 @@ public class PolicyReloader {
                 loadTransferCopy(state, transfer, start);
             }
             ZoneTransferSource source = new ZoneTransferSource(transfer.config(), new TransferListener(state));
-            state.transfer = source;
-            rebuildNotifyDispatcher();
-            source.start(state.savedCopy);
-            state.savedCopy = null;
+            synchronized (this) {
+                // A remove of the resource may have retired this state since it was added. retire()
+                // closes only a source it can see, so the source is set and started under the lock,
+                // or else it would keep transferring with nothing to close it.
+                if (state.retired) {
+                    source.close();
+                    return;
+                }
+                state.transfer = source;
+                source.start(state.savedCopy);
+                state.savedCopy = null;
+                rebuildNotifyDispatcher();
+            }
         } else {
             throw new IllegalArgumentException(spec.setting() + ": only inline, URL and transfer sources can be added "
                     + "at run time");
