@@ -874,7 +874,12 @@ public class PolicyReloader {
             return;
         }
 
-        ZoneState state = new ZoneState(spec, new ZoneLoadMetrics(registry, spec.zoneName()));
+        // The registry keeps the first meter of a name and tags, so a replacement of the same name
+        // counts on in the meters of the zone it replaces.
+        ZoneLoadMetrics metrics = old != null && old.name().equals(spec.zoneName())
+                ? old.metrics
+                : new ZoneLoadMetrics(registry, spec.zoneName());
+        ZoneState state = new ZoneState(spec, metrics);
         state.runtimeKey = key;
         state.generation = generation;
         LoadedZone parsed = null;
@@ -894,6 +899,9 @@ public class PolicyReloader {
             if (old != null) {
                 runtimeZones.remove(old);
                 retire(old);
+                if (old.metrics != state.metrics) {
+                    old.metrics.remove();
+                }
             }
             runtimeZones.add(state);
             sortRuntimeZones();
@@ -953,6 +961,7 @@ public class PolicyReloader {
             }
             runtimeZones.remove(state);
             retire(state);
+            state.metrics.remove();
             publish();
         }
         if (state.transfer != null) {
