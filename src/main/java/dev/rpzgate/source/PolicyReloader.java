@@ -99,7 +99,9 @@ public class PolicyReloader {
     private volatile boolean started;
     private ScheduledExecutorService loader;
     private ZoneFileWatcher watcher;
-    private HttpZoneFetcher fetcher;
+    // Volatile because the first runtime URL zone creates it by double-checked locking on a
+    // reconciler thread, while the loader thread and shutdown read it without the lock.
+    private volatile HttpZoneFetcher fetcher;
     private ZoneCache cache;
     private TransferCopies transferCopies;
     private volatile NotifyDispatcher notifyDispatcher;
