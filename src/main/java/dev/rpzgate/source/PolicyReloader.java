@@ -720,6 +720,10 @@ public class PolicyReloader {
 
         @Override
         public void zoneUpdated(ZoneUpdate update) {
+            if (state.retired) {
+                // Until its source is closed, a replaced zone must not overwrite the local copy of its successor.
+                return;
+            }
             ZoneSnapshot next = update.current();
             // The time counts from connecting to the primary, as for a download.
             long startNanos = System.nanoTime() - update.elapsed().toNanos();
@@ -893,6 +897,7 @@ public class PolicyReloader {
             state.enforcedGeneration = old.enforcedGeneration;
         }
         dnsMetrics.registerZone(spec.zoneName(), store);
+        ZoneTransferSource replaced = null;
         synchronized (this) {
             // Checked again under the lock, because another PolicyZone may have taken the name
             // while this one was parsed, and two zones of one name would make every publish fail.
@@ -900,7 +905,7 @@ public class PolicyReloader {
             old = runtimeState(key.id());
             if (old != null) {
                 runtimeZones.remove(old);
-                retire(old);
+                replaced = retire(old);
                 if (old.metrics != state.metrics) {
                     old.metrics.remove();
                 }
@@ -910,6 +915,10 @@ public class PolicyReloader {
             if (parsed == null) {
                 publish();
             }
+        }
+        if (replaced != null) {
+            replaced.close();
+            rebuildNotifyDispatcher();
         }
         if (parsed != null) {
             install(state, parsed, start, " (" + key.id() + " generation " + generation + ")");
@@ -956,17 +965,19 @@ public class PolicyReloader {
     /** Takes the runtime zone {@code id} ({@code namespace/name}) out of force. Returns whether it was there. */
     public boolean removeRuntimeZone(String id) {
         ZoneState state;
+        ZoneTransferSource transfer;
         synchronized (this) {
             state = runtimeState(id);
             if (state == null) {
                 return false;
             }
             runtimeZones.remove(state);
-            retire(state);
+            transfer = retire(state);
             state.metrics.remove();
             publish();
         }
-        if (state.transfer != null) {
+        if (transfer != null) {
+            transfer.close();
             rebuildNotifyDispatcher();
         }
         LOG.infof("zone %s: removed with %s; its rules are no longer enforced", state.name(), id);
@@ -1022,17 +1033,27 @@ public class PolicyReloader {
         runtimeZones.sort((a, b) -> a.runtimeKey.compareTo(b.runtimeKey));
     }
 
-    /** Stops the sources of a runtime zone that was replaced or removed. */
-    private static void retire(ZoneState state) {
+    /**
+     * Marks a runtime zone that was replaced or removed, so its downloads stop, and returns its
+     * transfer source or null. The caller closes the source after it releases the lock, because
+     * close() waits for the source's worker, which may itself be waiting for the lock in publish().
+     */
+    private static ZoneTransferSource retire(ZoneState state) {
         state.retired = true;
-        ZoneTransferSource transfer = state.transfer;
-        if (transfer != null) {
-            transfer.close();
-        }
+        return state.transfer;
     }
 
-    private synchronized void closeRuntimeZones() {
-        runtimeZones.forEach(PolicyReloader::retire);
+    private void closeRuntimeZones() {
+        List<ZoneTransferSource> transfers = new ArrayList<>();
+        synchronized (this) {
+            for (ZoneState state : runtimeZones) {
+                ZoneTransferSource transfer = retire(state);
+                if (transfer != null) {
+                    transfers.add(transfer);
+                }
+            }
+        }
+        transfers.forEach(ZoneTransferSource::close);
     }
 
     /** Builds the NOTIFY dispatcher over the transfer sources of configured and runtime zones. */
