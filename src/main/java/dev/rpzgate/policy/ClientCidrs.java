@@ -65,10 +65,12 @@ public final class ClientCidrs {
             int maxBits = bytes.length * 8;
             int bits = maxBits;
             if (slash >= 0) {
-                try {
-                    bits = Integer.parseInt(cidr.substring(slash + 1));
-                } catch (NumberFormatException e) {
-                    bits = -1;
+                String length = cidr.substring(slash + 1);
+                // Integer.parseInt would also take a sign (10.0.0.0/+8) or non-ASCII digits, and CIDR
+                // notation allows neither.
+                bits = -1;
+                if (!length.isEmpty() && length.length() <= 3 && length.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                    bits = Integer.parseInt(length);
                 }
                 if (bits < 0 || bits > maxBits) {
                     throw new IllegalArgumentException("invalid CIDR '" + entry + "': prefix length must be 0 to "
