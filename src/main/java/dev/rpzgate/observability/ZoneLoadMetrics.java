@@ -2,8 +2,11 @@ package dev.rpzgate.observability;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
@@ -23,24 +26,25 @@ public final class ZoneLoadMetrics {
     private final LongAdder loads = new LongAdder();
     private final LongAdder failures = new LongAdder();
     private final AtomicLong lastSuccessSeconds = new AtomicLong();
+    private final List<Meter> meters = new CopyOnWriteArrayList<>();
 
     /** Registers the metrics of {@code zone}, the zone name without its final dot. */
     public ZoneLoadMetrics(MeterRegistry registry, String zone) {
         this.registry = registry;
         this.zone = zone;
-        FunctionCounter.builder("rpzgate_policy_zone_loads", loads, LongAdder::doubleValue)
+        meters.add(FunctionCounter.builder("rpzgate_policy_zone_loads", loads, LongAdder::doubleValue)
                 .description("Times the policy zone was read from its source or local copy and put in force")
                 .tag("zone", zone)
-                .register(registry);
-        FunctionCounter.builder("rpzgate_policy_zone_load_failures", failures, LongAdder::doubleValue)
+                .register(registry));
+        meters.add(FunctionCounter.builder("rpzgate_policy_zone_load_failures", failures, LongAdder::doubleValue)
                 .description("Loads of the policy zone that failed; the last good zone stayed in force")
                 .tag("zone", zone)
-                .register(registry);
-        Gauge.builder("rpzgate_policy_zone_last_success_seconds", lastSuccessSeconds, AtomicLong::get)
+                .register(registry));
+        meters.add(Gauge.builder("rpzgate_policy_zone_last_success_seconds", lastSuccessSeconds, AtomicLong::get)
                 .description("When the policy zone was last loaded from its source or found unchanged there "
                         + "(HTTP 304), in seconds since the epoch; 0 before the first time")
                 .tag("zone", zone)
-                .register(registry);
+                .register(registry));
     }
 
     /**
@@ -48,12 +52,22 @@ public final class ZoneLoadMetrics {
      * and 0 otherwise. For zones with an expire interval, which only transferred zones have.
      */
     public void registerExpired(BooleanSupplier expired) {
-        Gauge.builder("rpzgate_policy_zone_expired", expired, supplier -> supplier.getAsBoolean() ? 1 : 0)
+        meters.add(Gauge.builder("rpzgate_policy_zone_expired", expired, supplier -> supplier.getAsBoolean() ? 1 : 0)
                 .description("1 when no primary has confirmed the transferred policy zone for longer than its "
                         + "expire interval; the zone stays in force")
                 .tag("zone", zone)
                 .strongReference(true)
-                .register(registry);
+                .register(registry));
+    }
+
+    /**
+     * Removes the zone's meters from the registry, for a zone taken out of force at run time. The
+     * registry returns an existing meter for the same name and tags, so without this a zone added
+     * again under the name would report through the meters of the removed one.
+     */
+    public void remove() {
+        meters.forEach(registry::remove);
+        meters.clear();
     }
 
     /** Counts a zone put in force. */

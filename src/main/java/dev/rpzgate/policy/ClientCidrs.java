@@ -65,10 +65,12 @@ public final class ClientCidrs {
             int maxBits = bytes.length * 8;
             int bits = maxBits;
             if (slash >= 0) {
-                try {
-                    bits = Integer.parseInt(cidr.substring(slash + 1));
-                } catch (NumberFormatException e) {
-                    bits = -1;
+                String length = cidr.substring(slash + 1);
+                // Integer.parseInt would also take a sign (10.0.0.0/+8) or non-ASCII digits, and CIDR
+                // notation allows neither.
+                bits = -1;
+                if (!length.isEmpty() && length.length() <= 3 && length.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                    bits = Integer.parseInt(length);
                 }
                 if (bits < 0 || bits > maxBits) {
                     throw new IllegalArgumentException("invalid CIDR '" + entry + "': prefix length must be 0 to "
@@ -83,8 +85,8 @@ public final class ClientCidrs {
             } else {
                 long high = readLong(bytes, 0);
                 long low = readLong(bytes, 8);
-                long maskHigh = bits == 0 ? 0 : bits >= 64 ? -1L : -1L << (64 - bits);
-                long maskLow = bits <= 64 ? 0 : bits == 128 ? -1L : -1L << (128 - bits);
+                long maskHigh = prefixMask(Math.min(bits, 64));
+                long maskLow = prefixMask(Math.max(bits - 64, 0));
                 checkHostBits((high & ~maskHigh) != 0 || (low & ~maskLow) != 0, entry);
                 ipv6.add(new long[] {high, low, maskHigh, maskLow});
             }
@@ -124,6 +126,15 @@ public final class ClientCidrs {
         return bytes;
     }
 
+    /** Returns a 64-bit mask with the top {@code bits} bits set, for 0 to 64 bits. */
+    private static long prefixMask(int bits) {
+        // Java shifts a long by the count modulo 64, so -1L << 64 would keep every bit set.
+        if (bits == 0) {
+            return 0;
+        }
+        return -1L << (64 - bits);
+    }
+
     private static void checkHostBits(boolean set, String entry) {
         if (set) {
             throw new IllegalArgumentException("invalid CIDR '" + entry + "': bits are set after the prefix length; "
@@ -131,12 +142,12 @@ public final class ClientCidrs {
         }
     }
 
-    /** Whether this set lists no networks, so the zone applies to every client. */
+    /** Returns whether this set lists no networks, so the zone applies to every client. */
     public boolean isAny() {
         return text.isEmpty();
     }
 
-    /** Whether {@code client} lies in one of the networks; always true for {@link #ANY}. */
+    /** Returns whether {@code client} lies in one of the networks; always true for {@link #ANY}. */
     public boolean contains(InetAddress client) {
         if (text.isEmpty()) {
             return true;

@@ -99,7 +99,9 @@ public class PolicyReloader {
     private volatile boolean started;
     private ScheduledExecutorService loader;
     private ZoneFileWatcher watcher;
-    private HttpZoneFetcher fetcher;
+    // Volatile because the first runtime URL zone creates it by double-checked locking on a
+    // reconciler thread, while the loader thread and shutdown read it without the lock.
+    private volatile HttpZoneFetcher fetcher;
     private ZoneCache cache;
     private TransferCopies transferCopies;
     private volatile NotifyDispatcher notifyDispatcher;
@@ -435,6 +437,12 @@ public class PolicyReloader {
 
     private void downloaded(ZoneState state, ZoneSource.Url url, Path target,
                             AsyncResult<HttpZoneFetcher.Result> result, long start) {
+        if (state.retired) {
+            // The zone was replaced or removed during the download, so its result must not overwrite
+            // the local copy that the newer version of the zone keeps under the same name.
+            deleteQuietly(target);
+            return;
+        }
         if (result.failed()) {
             deleteQuietly(target);
             fail(state, "download from " + url.describe() + " failed: " + describe(result.cause()));
@@ -712,6 +720,10 @@ public class PolicyReloader {
 
         @Override
         public void zoneUpdated(ZoneUpdate update) {
+            if (state.retired) {
+                // Until its source is closed, a replaced zone must not overwrite the local copy of its successor.
+                return;
+            }
             ZoneSnapshot next = update.current();
             // The time counts from connecting to the primary, as for a download.
             long startNanos = System.nanoTime() - update.elapsed().toNanos();
@@ -868,7 +880,12 @@ public class PolicyReloader {
             return;
         }
 
-        ZoneState state = new ZoneState(spec, new ZoneLoadMetrics(registry, spec.zoneName()));
+        // The registry keeps the first meter of a name and tags, so a replacement of the same name
+        // counts on in the meters of the zone it replaces.
+        ZoneLoadMetrics metrics = old != null && old.name().equals(spec.zoneName())
+                ? old.metrics
+                : new ZoneLoadMetrics(registry, spec.zoneName());
+        ZoneState state = new ZoneState(spec, metrics);
         state.runtimeKey = key;
         state.generation = generation;
         LoadedZone parsed = null;
@@ -880,6 +897,7 @@ public class PolicyReloader {
             state.enforcedGeneration = old.enforcedGeneration;
         }
         dnsMetrics.registerZone(spec.zoneName(), store);
+        ZoneTransferSource replaced = null;
         synchronized (this) {
             // Checked again under the lock, because another PolicyZone may have taken the name
             // while this one was parsed, and two zones of one name would make every publish fail.
@@ -887,13 +905,20 @@ public class PolicyReloader {
             old = runtimeState(key.id());
             if (old != null) {
                 runtimeZones.remove(old);
-                retire(old);
+                replaced = retire(old);
+                if (old.metrics != state.metrics) {
+                    old.metrics.remove();
+                }
             }
             runtimeZones.add(state);
             sortRuntimeZones();
             if (parsed == null) {
                 publish();
             }
+        }
+        if (replaced != null) {
+            replaced.close();
+            rebuildNotifyDispatcher();
         }
         if (parsed != null) {
             install(state, parsed, start, " (" + key.id() + " generation " + generation + ")");
@@ -917,10 +942,19 @@ public class PolicyReloader {
                 loadTransferCopy(state, transfer, start);
             }
             ZoneTransferSource source = new ZoneTransferSource(transfer.config(), new TransferListener(state));
-            state.transfer = source;
-            rebuildNotifyDispatcher();
-            source.start(state.savedCopy);
-            state.savedCopy = null;
+            synchronized (this) {
+                // A remove of the resource may have retired this state since it was added. retire()
+                // closes only a source it can see, so the source is set and started under the lock,
+                // or else it would keep transferring with nothing to close it.
+                if (state.retired) {
+                    source.close();
+                    return;
+                }
+                state.transfer = source;
+                source.start(state.savedCopy);
+                state.savedCopy = null;
+                rebuildNotifyDispatcher();
+            }
         } else {
             throw new IllegalArgumentException(spec.setting() + ": only inline, URL and transfer sources can be added "
                     + "at run time");
@@ -931,16 +965,19 @@ public class PolicyReloader {
     /** Takes the runtime zone {@code id} ({@code namespace/name}) out of force. Returns whether it was there. */
     public boolean removeRuntimeZone(String id) {
         ZoneState state;
+        ZoneTransferSource transfer;
         synchronized (this) {
             state = runtimeState(id);
             if (state == null) {
                 return false;
             }
             runtimeZones.remove(state);
-            retire(state);
+            transfer = retire(state);
+            state.metrics.remove();
             publish();
         }
-        if (state.transfer != null) {
+        if (transfer != null) {
+            transfer.close();
             rebuildNotifyDispatcher();
         }
         LOG.infof("zone %s: removed with %s; its rules are no longer enforced", state.name(), id);
@@ -996,17 +1033,27 @@ public class PolicyReloader {
         runtimeZones.sort((a, b) -> a.runtimeKey.compareTo(b.runtimeKey));
     }
 
-    /** Stops the sources of a runtime zone that was replaced or removed. */
-    private static void retire(ZoneState state) {
+    /**
+     * Marks a runtime zone that was replaced or removed, so its downloads stop, and returns its
+     * transfer source or null. The caller closes the source after it releases the lock, because
+     * close() waits for the source's worker, which may itself be waiting for the lock in publish().
+     */
+    private static ZoneTransferSource retire(ZoneState state) {
         state.retired = true;
-        ZoneTransferSource transfer = state.transfer;
-        if (transfer != null) {
-            transfer.close();
-        }
+        return state.transfer;
     }
 
-    private synchronized void closeRuntimeZones() {
-        runtimeZones.forEach(PolicyReloader::retire);
+    private void closeRuntimeZones() {
+        List<ZoneTransferSource> transfers = new ArrayList<>();
+        synchronized (this) {
+            for (ZoneState state : runtimeZones) {
+                ZoneTransferSource transfer = retire(state);
+                if (transfer != null) {
+                    transfers.add(transfer);
+                }
+            }
+        }
+        transfers.forEach(ZoneTransferSource::close);
     }
 
     /** Builds the NOTIFY dispatcher over the transfer sources of configured and runtime zones. */

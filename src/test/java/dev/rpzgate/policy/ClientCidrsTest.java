@@ -62,6 +62,17 @@ class ClientCidrsTest {
     }
 
     @Test
+    void ipv6PrefixesAtHalfBoundaries() throws Exception {
+        ClientCidrs half = ClientCidrs.parse(List.of("2001:db8:1:2::/64"));
+        ClientCidrs host = ClientCidrs.parse(List.of("2001:db8::1/128"));
+
+        assertThat(half.contains(address("2001:db8:1:2:ffff:ffff:ffff:ffff"))).isTrue();
+        assertThat(half.contains(address("2001:db8:1:3::"))).isFalse();
+        assertThat(host.contains(address("2001:db8::1"))).isTrue();
+        assertThat(host.contains(address("2001:db8::2"))).isFalse();
+    }
+
+    @Test
     void invalidEntriesAreNamed() {
         assertThatThrownBy(() -> ClientCidrs.parse(List.of("10.0.0.0/33")))
                 .hasMessage("invalid CIDR '10.0.0.0/33': prefix length must be 0 to 32");
@@ -73,5 +84,7 @@ class ClientCidrsTest {
                 .hasMessage("invalid CIDR '999.1.1.1': not an IP address");
         assertThatThrownBy(() -> ClientCidrs.parse(List.of("2001:db8::g/64")))
                 .hasMessage("invalid CIDR '2001:db8::g/64': not an IP address");
+        assertThatThrownBy(() -> ClientCidrs.parse(List.of("10.0.0.0/+8")))
+                .hasMessage("invalid CIDR '10.0.0.0/+8': prefix length must be 0 to 32");
     }
 }

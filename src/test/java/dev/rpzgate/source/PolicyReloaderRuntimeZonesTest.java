@@ -39,6 +39,7 @@ class PolicyReloaderRuntimeZonesTest {
     private FeedServer feed;
     private PolicyReloader reloader;
     private PolicyStore store;
+    private SimpleMeterRegistry registry;
     private final List<String> changed = new CopyOnWriteArrayList<>();
 
     @BeforeAll
@@ -56,7 +57,7 @@ class PolicyReloaderRuntimeZonesTest {
         feed = FeedServer.start(vertx);
         store = new PolicyStore();
         reloader = new PolicyReloader();
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        registry = new SimpleMeterRegistry();
         reloader.config = TestConfig.of(TestConfig.Policy.of(cacheDir.toString(),
                 TestConfig.Zone.empty().withRules("a.example CNAME rpz-passthru.").withOrigin("configured")));
         reloader.vertx = vertx;
@@ -186,5 +187,35 @@ class PolicyReloaderRuntimeZonesTest {
         assertThat(reloader.removeRuntimeZone("test/gone")).isFalse();
         PolicyZone configured = store.current().zones().get(0);
         assertThat(configured.name().toString(true)).isEqualTo("configured");
+    }
+
+    @Test
+    void replacedZoneKeepsCountingLoads() throws Exception {
+        RuntimeZoneKey key = new RuntimeZoneKey(100, "test", "counted");
+        reloader.putRuntimeZone(key, 1, rules("counted", "x.example CNAME ."));
+        reloader.putRuntimeZone(key, 2, rules("counted", "y.example CNAME ."));
+
+        // A new meter for the replacement would be ignored by the registry, which keeps the first one.
+        assertThat(registry.get("rpzgate_policy_zone_loads").tag("zone", "counted").functionCounter().count())
+                .isEqualTo(2.0);
+        assertThat(registry.get("rpzgate_policy_zone_last_success_seconds").tag("zone", "counted").gauge().value())
+                .isPositive();
+    }
+
+    @Test
+    void removeDropsZoneMeters() throws Exception {
+        RuntimeZoneKey key = new RuntimeZoneKey(100, "test", "metered");
+        reloader.putRuntimeZone(key, 1, rules("metered", "x.example CNAME ."));
+        assertThat(registry.find("rpzgate_policy_zone_loads").tag("zone", "metered").functionCounter()).isNotNull();
+
+        reloader.removeRuntimeZone("test/metered");
+
+        assertThat(registry.find("rpzgate_policy_zone_loads").tag("zone", "metered").functionCounter()).isNull();
+        assertThat(registry.find("rpzgate_policy_zone_last_success_seconds").tag("zone", "metered").gauge()).isNull();
+
+        reloader.putRuntimeZone(key, 2, rules("metered", "y.example CNAME ."));
+
+        assertThat(registry.get("rpzgate_policy_zone_loads").tag("zone", "metered").functionCounter().count())
+                .as("the zone added again counts in new meters").isEqualTo(1.0);
     }
 }
