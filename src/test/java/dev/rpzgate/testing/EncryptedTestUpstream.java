@@ -1,5 +1,6 @@
 package dev.rpzgate.testing;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -91,9 +92,14 @@ public final class EncryptedTestUpstream implements AutoCloseable {
         return Set.copyOf(httpVersions);
     }
 
-    /** Closes every open DNS over TLS connection from the server side, as an upstream restarting would. */
-    public void closeTlsConnections() {
-        openTlsSockets.forEach(NetSocket::close);
+    /**
+     * Closes every open DNS over TLS connection from the server side, as an upstream restarting would. Returns
+     * only after the server has closed them, because a pending close lets the next query through on the old
+     * connection.
+     */
+    public void closeTlsConnections() throws Exception {
+        List<Future<Void>> closing = openTlsSockets.stream().map(NetSocket::close).toList();
+        Future.all(closing).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     private void onTlsConnection(NetSocket socket) {
