@@ -98,7 +98,7 @@ class EncryptedUpstreamTest {
 
     @Test
     void tlsPipelinesAndAcceptsOutOfOrderAnswers() throws Exception {
-        upstream.delay("slow.example.", Duration.ofMillis(300));
+        upstream.delay("slow.example.", Duration.ofMillis(1500));
         ResolverHarness resolver = resolver(certificate.certificateFile(), Duration.ofSeconds(30), tls(TLS_NAME));
         resolver.resolve("warm.example.");
 
