@@ -14,8 +14,8 @@ import java.util.function.Function;
  * component is built from it. SmallRye Config converts {@code -5s} to a negative duration without
  * complaint, and a component that checked its settings itself failed deep inside bean creation.
  *
- * <p>Per-zone settings ({@code rpzgate.policy.zones[N].*}, {@code rpzgate.forward-zones[N].*}) are
- * checked where the zone is built, with the zone's name in the message.
+ * <p>Of the per-zone settings only {@code rpzgate.policy.zones[N].max-policy-ttl} is checked here.
+ * The others are checked where the zone is built, and the message names the setting.
  */
 public final class SettingRanges {
 
@@ -41,6 +41,11 @@ public final class SettingRanges {
         check.upstream(config.upstream());
         check.positive("rpzgate.tcp.idle-timeout", config.tcp().idleTimeout());
         check.notNegative("rpzgate.policy.max-policy-ttl", config.policy().maxPolicyTtl());
+        List<RpzgateConfig.Zone> zones = config.policy().zones().orElse(List.of());
+        for (int i = 0; i < zones.size(); i++) {
+            String property = "rpzgate.policy.zones[" + i + "].max-policy-ttl";
+            zones.get(i).maxPolicyTtl().ifPresent(ttl -> check.notNegative(property, ttl));
+        }
         return List.copyOf(check.problems);
     }
 

@@ -61,6 +61,7 @@ class SettingRangesTest {
         "rpzgate.upstream.tls.idle-timeout         | 0s     | above 0s and at most 2147483647s, such as 500ms or 2s",
         "rpzgate.tcp.idle-timeout                  | -10s   | above 0s and at most 2147483647s, such as 500ms or 2s",
         "rpzgate.policy.max-policy-ttl             | -5s    | from 0s to 2147483647s",
+        "rpzgate.policy.zones[0].max-policy-ttl    | -5s    | from 0s to 2147483647s",
     })
     void outOfRangeSettingIsReported(String property, String value, String allowed) {
         List<String> problems = problems(Map.of(property, value), Map.of());
