@@ -49,14 +49,29 @@ public class StartupConfigCheck {
      *                                message of this exception alone, without a stack trace, and exits
      */
     static void check(RpzgateConfig config, SmallRyeConfig rawConfig, Map<String, String> environment) {
-        for (String warning : EnvironmentCheck.of(MAPPINGS).warnings(environment)) {
-            LOG.warn(warning);
-        }
+        warnAboutUnknownVariables(environment);
         List<String> problems = SettingRanges.problems(config, rawConfig::getConfigValue);
         if (problems.isEmpty()) {
             return;
         }
         // Not logged here too, because Quarkus prints the message to standard error.
         throw new ConfigurationException("rpzgate cannot start: " + String.join("\nrpzgate cannot start: ", problems));
+    }
+
+    /**
+     * Logs the unknown {@code RPZGATE_} variables. The check only advises, so a failure in it, such
+     * as mapping metadata that a native image left out, is logged and start-up goes on.
+     */
+    private static void warnAboutUnknownVariables(Map<String, String> environment) {
+        List<String> warnings;
+        try {
+            warnings = EnvironmentCheck.of(MAPPINGS).warnings(environment);
+        } catch (RuntimeException e) {
+            LOG.warnf("cannot check the RPZGATE_ environment variables for misspellings (%s); start-up goes on", e);
+            return;
+        }
+        for (String warning : warnings) {
+            LOG.warn(warning);
+        }
     }
 }
