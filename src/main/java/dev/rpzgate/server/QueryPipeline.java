@@ -383,9 +383,9 @@ public final class QueryPipeline {
     }
 
     /**
-     * Sends an answer that a rule wrote, with the zone's Extended DNS Error when it has one, and
-     * with Stale Answer as well when {@code stale}: the records of a CNAME rewrite's target came
-     * from an expired cache entry because the upstream failed.
+     * Sends an answer that a rule wrote, with the zone's Extended DNS Error when it has one. With
+     * {@code stale}, the records of a CNAME rewrite's target came from an expired cache entry
+     * because the upstream failed, and the answer also carries Stale Answer.
      */
     private void sendRewrite(ClientQuery query, PolicyDecision decision, Message answer, boolean stale,
                              Consumer<byte[]> reply) {

@@ -116,7 +116,7 @@ class UpstreamResolverTest {
         TestUpstream broken = upstream("192.0.2.1");
         broken.emptyMessageOverTcp();
         TestUpstream live = upstream("192.0.2.2");
-        // A try timeout longer than the query's budget: only a failure, not a timeout, reaches the second upstream.
+        // The try timeout is the whole budget, so only a failure, not a timeout, leaves time for the second upstream.
         ResolverHarness resolver = harness(Selection.SEQUENTIAL,
                 settings(Duration.ofSeconds(8), Duration.ofSeconds(8)), broken, live);
 
