@@ -36,7 +36,8 @@ public interface RpzgateConfig {
     /**
      * Domains forwarded to their own upstreams instead of {@link #upstreams()}, such as
      * {@code cluster.local} to kube-dns; the longest matching domain wins. Written as
-     * {@code rpzgate.forward-zones[0].name=...} in properties, or as a YAML list.
+     * {@code rpzgate.forward-zones[0].name=...} in properties, as a YAML list, or as
+     * {@code RPZGATE_FORWARD_ZONES_0__NAME} in the environment (two underscores after the index).
      */
     Optional<List<ForwardZone>> forwardZones();
 
@@ -242,8 +243,8 @@ public interface RpzgateConfig {
 
         /**
          * Policy zones with their own settings, in precedence order (the first wins). Written as
-         * {@code rpzgate.policy.zones[0].file=...} in properties, or as a YAML list. Set either this
-         * or {@link #files()}.
+         * {@code rpzgate.policy.zones[0].file=...} in properties, as a YAML list, or as
+         * {@code RPZGATE_POLICY_ZONES_0__FILE} in the environment. Set either this or {@link #files()}.
          */
         Optional<List<Zone>> zones();
 

@@ -13,6 +13,7 @@ import dev.rpzgate.upstream.Upstreams;
 import dev.rpzgate.wire.HostPort;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.configuration.ConfigurationException;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -83,8 +84,8 @@ public class DnsServer {
         try {
             forwarding = Upstreams.forwarding(config, listen, metrics);
         } catch (IllegalStateException e) {
-            LOG.errorf("rpzgate cannot start: %s", e.getMessage());
-            throw e;
+            // Without a cause, so that Quarkus prints this one line instead of a stack trace.
+            throw new ConfigurationException("rpzgate cannot start: " + e.getMessage());
         }
         DnsVerticle first = deployFirst(listen, reusePort, forwarding);
         port = first.udpPort();

@@ -372,19 +372,37 @@ public final class QueryPipeline {
                 send(query, Responses.newAnswer(query, Rcode.SERVFAIL), reply);
                 return;
             }
-            sendRewrite(query, decision,
-                    policyAnswers.appendCnameTarget(local.answer(), result.result().message()), reply);
+            ResolvedAnswer target = result.result();
+            sendRewrite(query, decision, policyAnswers.appendCnameTarget(local.answer(), target.message()),
+                    target.stale(), reply);
         }));
     }
 
-    /** Sends an answer that a rule wrote, with the zone's Extended DNS Error when it has one. */
     private void sendRewrite(ClientQuery query, PolicyDecision decision, Message answer, Consumer<byte[]> reply) {
+        sendRewrite(query, decision, answer, false, reply);
+    }
+
+    /**
+     * Sends an answer that a rule wrote, with the zone's Extended DNS Error when it has one. With
+     * {@code stale}, the records of a CNAME rewrite's target came from an expired cache entry
+     * because the upstream failed, and the answer also carries Stale Answer.
+     */
+    private void sendRewrite(ClientQuery query, PolicyDecision decision, Message answer, boolean stale,
+                             Consumer<byte[]> reply) {
+        if (!query.hasEdns()) {
+            send(query, answer, List.of(), reply);
+            return;
+        }
         ExtendedError ede = decision.zone().settings().ede();
-        List<EDNSOption> options = List.of();
-        if (ede != ExtendedError.NONE && query.hasEdns()) {
+        List<EDNSOption> options;
+        if (ede == ExtendedError.NONE) {
+            options = stale ? STALE_ANSWER : List.of();
+        } else {
             String text = "zone " + decision.zoneLabel() + " serial " + decision.zone().serial() + " rule "
                     + decision.rule().trigger().toString(true);
-            options = List.of(new ExtendedErrorCodeOption(ede.infoCode(), text));
+            ExtendedErrorCodeOption zoneError = new ExtendedErrorCodeOption(ede.infoCode(), text);
+            // RFC 8914 section 3 lets a response carry several Extended DNS Errors.
+            options = stale ? List.of(zoneError, STALE_ANSWER.get(0)) : List.of(zoneError);
         }
         send(query, answer, options, reply);
     }

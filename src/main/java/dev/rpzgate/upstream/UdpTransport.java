@@ -29,12 +29,14 @@ import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Plain DNS: each query goes over UDP with a random ID from one of a few sockets on kernel-chosen
  * ports, and an answer counts only when it comes from the upstream asked, with that ID and the same
  * question. A truncated answer is asked again over TCP on a new connection, within the same try's
- * timeout.
+ * timeout; a TCP answer shorter than a DNS header, such as a zero length prefix, is a failed answer
+ * of that upstream.
  */
 final class UdpTransport implements UpstreamTransport {
 
@@ -46,6 +48,11 @@ final class UdpTransport implements UpstreamTransport {
     /** A socket is replaced after this many queries, so that the source ports keep moving. */
     private static final int QUERIES_PER_SOCKET = 10_000;
 
+    /** Length of the DNS header (RFC 1035 section 4.1.1); no message is shorter. */
+    private static final int HEADER_LENGTH = 12;
+
+    private static final long SHORT_TCP_WARNING_INTERVAL_SECONDS = 60;
+
     private final Vertx vertx;
     private final ContextInternal context;
     private final Attempt.Listener listener;
@@ -56,6 +63,9 @@ final class UdpTransport implements UpstreamTransport {
     private final SocketPool ipv4Pool = new SocketPool("0.0.0.0");
     private final SocketPool ipv6Pool = new SocketPool("::");
     private NetClient tcpClient;
+    private boolean shortTcpWarningLogged;
+    private long lastShortTcpWarningNanos;
+    private int shortTcpMessagesSinceWarning;
 
     UdpTransport(Vertx vertx, ContextInternal context, Attempt.Listener listener, SecureRandom random,
                  int connectTimeoutMillis, boolean ipv4, boolean ipv6) {
@@ -123,7 +133,7 @@ final class UdpTransport implements UpstreamTransport {
     }
 
     private void onUdpPacket(UdpChannel channel, byte[] data, InetSocketAddress sender) {
-        if (data.length < 12) {
+        if (data.length < HEADER_LENGTH) {
             return;
         }
         Attempt attempt = channel.pending.get(UpstreamMessages.idOf(data));
@@ -165,8 +175,19 @@ final class UdpTransport implements UpstreamTransport {
             boolean[] readingLength = {true};
             parser.handler(frame -> {
                 if (readingLength[0]) {
+                    int length = frame.getUnsignedShort(0);
+                    if (length < HEADER_LENGTH) {
+                        // RecordParser throws on a size of 0, which left the query waiting for its
+                        // timeout. No DNS message is shorter than its header, so this is a broken
+                        // answer from the upstream, as garbage is.
+                        socket.close();
+                        warnShortTcpMessage(attempt, length);
+                        listener.onFailure(attempt, "sent a " + length
+                                + "-byte message over TCP, shorter than a DNS header");
+                        return;
+                    }
                     readingLength[0] = false;
-                    parser.fixedSizeMode(frame.getUnsignedShort(0));
+                    parser.fixedSizeMode(length);
                     return;
                 }
                 socket.close();
@@ -182,6 +203,28 @@ final class UdpTransport implements UpstreamTransport {
             socket.closeHandler(v -> listener.onFailure(attempt, "TCP connection closed before the answer"));
             socket.write(Buffer.buffer(wire.length + 2).appendUnsignedShort(wire.length).appendBytes(wire));
         });
+    }
+
+    /**
+     * Logs that an upstream framed a TCP answer shorter than a DNS header, at most once per
+     * {@value #SHORT_TCP_WARNING_INTERVAL_SECONDS} seconds on this event loop, with the count of the
+     * ones not logged since, because a broken upstream sends one for every truncated answer.
+     */
+    private void warnShortTcpMessage(Attempt attempt, int length) {
+        shortTcpMessagesSinceWarning++;
+        long now = System.nanoTime();
+        if (shortTcpWarningLogged
+                && now - lastShortTcpWarningNanos < TimeUnit.SECONDS.toNanos(SHORT_TCP_WARNING_INTERVAL_SECONDS)) {
+            return;
+        }
+        String others = shortTcpMessagesSinceWarning > 1
+                ? " (" + (shortTcpMessagesSinceWarning - 1) + " more such answers since the last warning)" : "";
+        LOG.warnf("upstream %s answered %s over TCP, after a truncated UDP answer, with a %d-byte message that"
+                        + " cannot be a DNS message; the answer counts as failed and the query goes to the next"
+                        + " upstream%s", attempt.upstream.name(), attempt.question.getName(), length, others);
+        shortTcpWarningLogged = true;
+        lastShortTcpWarningNanos = now;
+        shortTcpMessagesSinceWarning = 0;
     }
 
     /** One UDP socket with the attempts waiting for an answer on it, by ID. */

@@ -62,6 +62,7 @@ class CacheEndToEndTest {
     private static final String BASE_RULES = """
             blocked.cache.test CNAME .
             garden.cache.test CNAME walled.example.
+            stale-garden.cache.test CNAME stale-walled.example.
             """;
 
     /** The manual cache clock, a short upstream timeout and the zone file. */
@@ -106,6 +107,7 @@ class CacheEndToEndTest {
                     rd.example. 300 IN A 192.0.2.17
                     respip.example. 300 IN A 198.51.100.7
                     walled.example. 300 IN A 192.0.2.200
+                    stale-walled.example. 300 IN A 192.0.2.201
                     """);
             upstream.add("blocked.cache.test. 300 IN A 192.0.2.18");
             return Map.of("rpzgate.upstreams", upstream.address(),
@@ -186,6 +188,16 @@ class CacheEndToEndTest {
             return ((ExtendedErrorCodeOption) option).getErrorCode();
         }
         return null;
+    }
+
+    private static List<Integer> edeCodes(Message answer) {
+        List<Integer> codes = new ArrayList<>();
+        if (answer.getOPT() != null) {
+            for (EDNSOption option : answer.getOPT().getOptions(EDNSOption.Code.EDNS_EXTENDED_ERROR)) {
+                codes.add(((ExtendedErrorCodeOption) option).getErrorCode());
+            }
+        }
+        return codes;
     }
 
     @Test
@@ -378,6 +390,25 @@ class CacheEndToEndTest {
         assertThat(upstream.countQueries("walled.example.", Type.A)).isEqualTo(1);
         assertThat(answerCache.get(new CacheKey(Name.fromConstantString("garden.cache.test."), Type.A, DClass.IN,
                 false, false))).as("the rewritten answer is not cached").isNull();
+    }
+
+    @Test
+    void cnameRewriteToStaleTargetCarriesStaleEde() throws Exception {
+        Message fresh = client.udp(ednsQuery("stale-garden.cache.test.", Type.A, 1232, false));
+        assertThat(answerLines(fresh)).containsExactly(
+                "stale-garden.cache.test. 5 CNAME stale-walled.example.", "stale-walled.example. 300 A 192.0.2.201");
+        assertThat(edeCodes(fresh)).isEmpty();
+        clock.advance(Duration.ofSeconds(400));
+        upstream.drop();
+
+        Message stale = client.udp(ednsQuery("stale-garden.cache.test.", Type.A, 1232, false));
+
+        assertThat(stale.getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(answerLines(stale)).containsExactly(
+                "stale-garden.cache.test. 5 CNAME stale-walled.example.", "stale-walled.example. 30 A 192.0.2.201");
+        assertThat(edeCodes(stale)).containsExactly(ExtendedErrorCodeOption.STALE_ANSWER);
+        assertThat(upstream.countQueries("stale-walled.example.", Type.A))
+                .as("asked when fresh, then once more for the refresh that failed").isEqualTo(2);
     }
 
     @Test

@@ -47,8 +47,8 @@ import org.xbill.DNS.Type;
 /**
  * In-process authoritative DNS server on 127.0.0.1 that end-to-end tests use as the upstream
  * resolver. It listens on UDP and TCP on one port, answers from records that the test adds, and
- * can misbehave per name (delay, drop, truncate, wrong ID, wrong question, garbage, SERVFAIL,
- * REFUSED) to exercise a forwarder's error handling. {@link #respond} lets other front ends, such
+ * can misbehave per name (delay, drop, truncate, empty TCP message, wrong ID, wrong question,
+ * garbage, SERVFAIL, REFUSED) to exercise a forwarder's error handling. {@link #respond} lets other front ends, such
  * as the DNS over TLS and HTTPS ones of {@link EncryptedTestUpstream}, share its data and switches.
  *
  * <p>Answers carry AA=1 and RA=0, echo the ID, the question, the opcode and the RD and CD flags,
@@ -115,6 +115,7 @@ public final class TestUpstream implements AutoCloseable {
     private enum Fault {
         DROP,
         TRUNCATE_OVER_UDP,
+        EMPTY_OVER_TCP,
         WRONG_ID,
         WRONG_QUESTION,
         GARBAGE,
@@ -307,6 +308,20 @@ public final class TestUpstream implements AutoCloseable {
     /** Answers every name over UDP with TC=1 and no records, and over TCP in full. */
     public TestUpstream truncateOverUdp() {
         return setFaultForAllNames(Fault.TRUNCATE_OVER_UDP);
+    }
+
+    /**
+     * Answers {@code name} over UDP with TC=1 and no records, and over TCP with a zero-length
+     * message: a 2-byte length prefix of 0 and nothing after it. The TCP connection stays open, so
+     * a client that waits for more bytes waits until its own timeout.
+     */
+    public TestUpstream emptyMessageOverTcp(String name) {
+        return setFault(name, Fault.EMPTY_OVER_TCP);
+    }
+
+    /** Answers every name over UDP with TC=1, and over TCP with a zero-length message. */
+    public TestUpstream emptyMessageOverTcp() {
+        return setFaultForAllNames(Fault.EMPTY_OVER_TCP);
     }
 
     /**
@@ -510,6 +525,9 @@ public final class TestUpstream implements AutoCloseable {
             case TRUNCATE_OVER_UDP:
                 Message full = answer(query);
                 return List.of(transport == Transport.UDP ? truncated(query, full).toWire() : full.toWire());
+            case EMPTY_OVER_TCP:
+                // sendTcp frames the empty array as the length prefix 0x0000 alone.
+                return List.of(transport == Transport.UDP ? truncated(query, answer(query)).toWire() : new byte[0]);
             case WRONG_ID: {
                 Message spoofed = answer(query);
                 spoofed.getHeader().setID((query.getHeader().getID() + 1) & 0xFFFF);

@@ -412,6 +412,28 @@ class TestUpstreamTest {
     }
 
     @Test
+    void emptyMessageOverTcpSendsZeroLengthPrefix() throws IOException {
+        upstream.emptyMessageOverTcp("www.example.");
+        SimpleResolver udp = resolver();
+        udp.setIgnoreTruncation(true);
+
+        Message truncated = udp.send(query("www.example.", Type.A));
+        byte[] tcpReply;
+        try (Socket socket = new Socket(LOOPBACK, upstream.port())) {
+            socket.setSoTimeout((int) CLIENT_TIMEOUT.toMillis());
+            byte[] wire = query("www.example.", Type.A).toWire();
+            DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+            out.writeShort(wire.length);
+            out.write(wire);
+            tcpReply = socket.getInputStream().readNBytes(2);
+        }
+
+        assertThat(truncated.getHeader().getFlag(Flags.TC)).isTrue();
+        assertThat(tcpReply).containsExactly(0, 0);
+        assertThat(upstream.countQueries("www.example.", Type.A, Transport.TCP)).isEqualTo(1);
+    }
+
+    @Test
     void truncationMakesClientRetryOverTcp() throws IOException {
         upstream.truncateOverUdp("www.example.");
 

@@ -1,6 +1,7 @@
 package dev.rpzgate.upstream;
 
 import dev.rpzgate.observability.DnsMetrics;
+import dev.rpzgate.testing.LogCapture;
 import dev.rpzgate.testing.TestUpstream;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Context;
@@ -108,6 +109,45 @@ class UpstreamResolverTest {
 
         assertThat(address(resolver.resolve("www.example."))).isEqualTo("192.0.2.2");
         assertThat(broken.countQueries()).isEqualTo(1);
+    }
+
+    @Test
+    void zeroLengthTcpAnswerFailsOver() throws Exception {
+        TestUpstream broken = upstream("192.0.2.1");
+        broken.emptyMessageOverTcp();
+        TestUpstream live = upstream("192.0.2.2");
+        // The try timeout is the whole budget, so only a failure, not a timeout, leaves time for the second upstream.
+        ResolverHarness resolver = harness(Selection.SEQUENTIAL,
+                settings(Duration.ofSeconds(8), Duration.ofSeconds(8)), broken, live);
+
+        Message answer;
+        List<String> warnings;
+        try (LogCapture log = LogCapture.start(UdpTransport.class.getName())) {
+            answer = resolver.resolve("www.example.");
+            warnings = log.lines();
+        }
+
+        assertThat(address(answer)).isEqualTo("192.0.2.2");
+        assertThat(broken.countQueries("www.example.", Type.A, TestUpstream.Transport.UDP)).isEqualTo(1);
+        assertThat(broken.countQueries("www.example.", Type.A, TestUpstream.Transport.TCP)).isEqualTo(1);
+        assertThat(resolver.counter("rpzgate_upstream_timeouts", broken.address())).isEqualTo(1);
+        assertThat(warnings).hasSize(1);
+        assertThat(warnings.get(0)).contains("upstream " + broken.address(), "www.example.", "0-byte message",
+                "the query goes to the next upstream");
+    }
+
+    @Test
+    void zeroLengthTcpAnswerFailsQuery() throws Exception {
+        TestUpstream broken = upstream("192.0.2.1");
+        broken.emptyMessageOverTcp();
+        ResolverHarness resolver = harness(Selection.SEQUENTIAL,
+                settings(Duration.ofSeconds(8), Duration.ofSeconds(8)), broken);
+
+        UpstreamFailedException failure = resolver.failure("www.example.");
+
+        assertThat(failure).isNotNull();
+        assertThat(failure.reason()).isEqualTo(UpstreamFailedException.Reason.FAILED);
+        assertThat(failure.getMessage()).contains(broken.address() + ": sent a 0-byte message over TCP");
     }
 
     @Test

@@ -1,0 +1,126 @@
+package dev.rpzgate.config;
+
+import io.smallrye.config.ConfigValue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * Checks that the numeric settings of {@link RpzgateConfig} are in range, so that start-up can
+ * reject a bad value with one line naming the property, its value and the range, before any
+ * component is built from it. SmallRye Config converts {@code -5s} to a negative duration without
+ * complaint, and a component that checked its settings itself failed deep inside bean creation.
+ *
+ * <p>Of the per-zone settings only {@code rpzgate.policy.zones[N].max-policy-ttl} is checked here.
+ * The others are checked where the zone is built, and the message names the setting.
+ */
+public final class SettingRanges {
+
+    /** Largest TTL a DNS record may carry (RFC 2181 section 8), also the bound of every duration here. */
+    static final long MAX_SECONDS = Integer.MAX_VALUE;
+
+    private final Function<String, ConfigValue> rawValues;
+    private final List<String> problems = new ArrayList<>();
+
+    private SettingRanges(Function<String, ConfigValue> rawValues) {
+        this.rawValues = rawValues;
+    }
+
+    /**
+     * Returns one line per setting out of range, empty when every setting is valid.
+     *
+     * @param rawValues the value of a property as written and where it came from, such as
+     *                  {@code SmallRyeConfig::getConfigValue}, for the message
+     */
+    public static List<String> problems(RpzgateConfig config, Function<String, ConfigValue> rawValues) {
+        SettingRanges check = new SettingRanges(rawValues);
+        check.cache(config.cache());
+        check.upstream(config.upstream());
+        check.positive("rpzgate.tcp.idle-timeout", config.tcp().idleTimeout());
+        check.notNegative("rpzgate.policy.max-policy-ttl", config.policy().maxPolicyTtl());
+        List<RpzgateConfig.Zone> zones = config.policy().zones().orElse(List.of());
+        for (int i = 0; i < zones.size(); i++) {
+            String property = "rpzgate.policy.zones[" + i + "].max-policy-ttl";
+            zones.get(i).maxPolicyTtl().ifPresent(ttl -> check.notNegative(property, ttl));
+        }
+        return List.copyOf(check.problems);
+    }
+
+    private void cache(RpzgateConfig.Cache cache) {
+        if (cache.maxSize().asLongValue() < 1) {
+            report("rpzgate.cache.max-size", "1 byte or more, such as 64M");
+        }
+        notNegative("rpzgate.cache.min-ttl", cache.minTtl());
+        notNegative("rpzgate.cache.max-ttl", cache.maxTtl());
+        notNegative("rpzgate.cache.max-negative-ttl", cache.maxNegativeTtl());
+        if (!cache.maxTtl().isNegative() && cache.minTtl().compareTo(cache.maxTtl()) > 0) {
+            report("rpzgate.cache.min-ttl", "at most rpzgate.cache.max-ttl (" + raw("rpzgate.cache.max-ttl") + ")");
+        }
+        if (cache.prefetch().minHits() < 1) {
+            report("rpzgate.cache.prefetch.min-hits", "1 or more; rpzgate.cache.prefetch.enabled=false turns"
+                    + " prefetch off");
+        }
+        notNegative("rpzgate.cache.serve-stale.max-staleness", cache.serveStale().maxStaleness());
+        notNegative("rpzgate.cache.serve-stale.answer-ttl", cache.serveStale().answerTtl());
+        notNegative("rpzgate.cache.serve-stale.failure-recheck", cache.serveStale().failureRecheck());
+    }
+
+    private void upstream(RpzgateConfig.Upstream upstream) {
+        positive("rpzgate.upstream.timeout", upstream.timeout());
+        positive("rpzgate.upstream.query-timeout", upstream.queryTimeout());
+        notNegative("rpzgate.upstream.queue-timeout", upstream.queueTimeout());
+        atLeast("rpzgate.upstream.max-in-flight", upstream.maxInFlight(), 1);
+        atLeast("rpzgate.upstream.max-queued", upstream.maxQueued(), 0);
+        atLeast("rpzgate.upstream.health.max-failures", upstream.health().maxFailures(), 1);
+        positive("rpzgate.upstream.health.probe-interval", upstream.health().probeInterval());
+        positive("rpzgate.upstream.tls.idle-timeout", upstream.tls().idleTimeout());
+    }
+
+    private void notNegative(String property, Duration value) {
+        if (value.isNegative() || value.getSeconds() > MAX_SECONDS) {
+            report(property, "from 0s to " + MAX_SECONDS + "s");
+        }
+    }
+
+    private void positive(String property, Duration value) {
+        if (value.isNegative() || value.isZero() || value.getSeconds() > MAX_SECONDS) {
+            report(property, "above 0s and at most " + MAX_SECONDS + "s, such as 500ms or 2s");
+        }
+    }
+
+    private void atLeast(String property, int value, int minimum) {
+        if (value < minimum) {
+            report(property, minimum + " or more");
+        }
+    }
+
+    private void report(String property, String allowed) {
+        problems.add("invalid value " + raw(property) + " for " + property + source(property) + ": it must be "
+                + allowed);
+    }
+
+    private String raw(String property) {
+        ConfigValue value = rawValues.apply(property);
+        return value == null || value.getRawValue() == null ? "(unset)" : "'" + value.getRawValue() + "'";
+    }
+
+    /** Names the environment variable or the file that set {@code property}. */
+    private String source(String property) {
+        ConfigValue value = rawValues.apply(property);
+        if (value == null || value.getSourceName() == null) {
+            return "";
+        }
+        if (value.getSourceName().startsWith("EnvConfigSource")) {
+            return " (environment variable " + environmentName(property) + ")";
+        }
+        return " (from " + value.getSourceName() + ")";
+    }
+
+    /** Returns the environment variable of {@code property}, such as {@code RPZGATE_CACHE_MIN_TTL}. */
+    static String environmentName(String property) {
+        return property.replaceAll("[^A-Za-z0-9]", "_").toUpperCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,110 @@
+package dev.rpzgate.config;
+
+import io.quarkus.runtime.configuration.ConfigurationException;
+import io.smallrye.config.SmallRyeConfig;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SettingRangesTest {
+
+    private static List<String> problems(Map<String, String> properties, Map<String, String> environment) {
+        SmallRyeConfig config = TestConfigs.build(properties, environment);
+        return SettingRanges.problems(TestConfigs.mapping(config), config::getConfigValue);
+    }
+
+    @Test
+    void defaultsAreValid() {
+        assertThat(problems(Map.of(), Map.of())).isEmpty();
+    }
+
+    @Test
+    void negativeCacheTtlFromEnvironmentNamesVariable() {
+        List<String> problems = problems(Map.of(), Map.of("RPZGATE_CACHE_MAX_NEGATIVE_TTL", "-5s"));
+
+        assertThat(problems).containsExactly("invalid value '-5s' for rpzgate.cache.max-negative-ttl"
+                + " (environment variable RPZGATE_CACHE_MAX_NEGATIVE_TTL): it must be from 0s to 2147483647s");
+    }
+
+    @Test
+    void invalidPropertyNamesItsSource() {
+        List<String> problems = problems(Map.of("rpzgate.upstream.max-in-flight", "0"), Map.of());
+
+        assertThat(problems).containsExactly("invalid value '0' for rpzgate.upstream.max-in-flight"
+                + " (from PropertiesConfigSource[source=test application.properties]): it must be 1 or more");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "rpzgate.cache.max-size                    | 0      | 1 byte or more, such as 64M",
+        "rpzgate.cache.min-ttl                     | -1s    | from 0s to 2147483647s",
+        "rpzgate.cache.max-ttl                     | -1s    | from 0s to 2147483647s",
+        "rpzgate.cache.max-negative-ttl            | -PT1H  | from 0s to 2147483647s",
+        "rpzgate.cache.max-negative-ttl            | 2147483648s | from 0s to 2147483647s",
+        "rpzgate.cache.prefetch.min-hits           | 0      | 1 or more; rpzgate.cache.prefetch.enabled=false turns prefetch off",
+        "rpzgate.cache.serve-stale.max-staleness   | -1s    | from 0s to 2147483647s",
+        "rpzgate.cache.serve-stale.answer-ttl      | -1s    | from 0s to 2147483647s",
+        "rpzgate.cache.serve-stale.failure-recheck | -1s    | from 0s to 2147483647s",
+        "rpzgate.upstream.timeout                  | 0s     | above 0s and at most 2147483647s, such as 500ms or 2s",
+        "rpzgate.upstream.query-timeout            | -2s    | above 0s and at most 2147483647s, such as 500ms or 2s",
+        "rpzgate.upstream.queue-timeout            | -1ms   | from 0s to 2147483647s",
+        "rpzgate.upstream.max-in-flight            | -3     | 1 or more",
+        "rpzgate.upstream.max-queued               | -1     | 0 or more",
+        "rpzgate.upstream.health.max-failures      | 0      | 1 or more",
+        "rpzgate.upstream.health.probe-interval    | 0s     | above 0s and at most 2147483647s, such as 500ms or 2s",
+        "rpzgate.upstream.tls.idle-timeout         | 0s     | above 0s and at most 2147483647s, such as 500ms or 2s",
+        "rpzgate.tcp.idle-timeout                  | -10s   | above 0s and at most 2147483647s, such as 500ms or 2s",
+        "rpzgate.policy.max-policy-ttl             | -5s    | from 0s to 2147483647s",
+        "rpzgate.policy.zones[0].max-policy-ttl    | -5s    | from 0s to 2147483647s",
+    })
+    void outOfRangeSettingIsReported(String property, String value, String allowed) {
+        List<String> problems = problems(Map.of(property, value), Map.of());
+
+        assertThat(problems).containsExactly("invalid value '" + value + "' for " + property
+                + " (from PropertiesConfigSource[source=test application.properties]): it must be " + allowed);
+    }
+
+    @Test
+    void boundaryValuesAreValid() {
+        assertThat(problems(Map.of(
+                "rpzgate.cache.min-ttl", "0s",
+                "rpzgate.cache.max-ttl", "2147483647s",
+                "rpzgate.cache.max-negative-ttl", "0s",
+                "rpzgate.cache.prefetch.min-hits", "1",
+                "rpzgate.cache.serve-stale.max-staleness", "0s",
+                "rpzgate.upstream.queue-timeout", "0s",
+                "rpzgate.upstream.max-queued", "0",
+                "rpzgate.upstream.max-in-flight", "1",
+                "rpzgate.upstream.timeout", "1ms",
+                "rpzgate.policy.max-policy-ttl", "0s"), Map.of())).isEmpty();
+    }
+
+    @Test
+    void minTtlAboveMaxTtlIsReported() {
+        List<String> problems = problems(Map.of("rpzgate.cache.min-ttl", "2h", "rpzgate.cache.max-ttl", "1h"), Map.of());
+
+        assertThat(problems).containsExactly("invalid value '2h' for rpzgate.cache.min-ttl"
+                + " (from PropertiesConfigSource[source=test application.properties]): it must be at most rpzgate.cache.max-ttl ('1h')");
+    }
+
+    @Test
+    void everyInvalidSettingGetsItsOwnLine() {
+        SmallRyeConfig config = TestConfigs.build(Map.of("rpzgate.cache.min-ttl", "-1s"),
+                Map.of("RPZGATE_UPSTREAM_TIMEOUT", "0s"));
+
+        assertThatThrownBy(() -> StartupConfigCheck.check(TestConfigs.mapping(config), config, Map.of()))
+                .isInstanceOf(ConfigurationException.class)
+                .hasNoCause()
+                .hasMessage("rpzgate cannot start: invalid value '-1s' for rpzgate.cache.min-ttl"
+                        + " (from PropertiesConfigSource[source=test application.properties]): it must be from 0s to 2147483647s\n"
+                        + "rpzgate cannot start: invalid value '0s' for rpzgate.upstream.timeout"
+                        + " (environment variable RPZGATE_UPSTREAM_TIMEOUT): it must be above 0s and at most"
+                        + " 2147483647s, such as 500ms or 2s");
+    }
+}
