@@ -5,11 +5,17 @@ import dev.rpzgate.cache.CacheClock;
 import dev.rpzgate.cache.CacheSettings;
 import dev.rpzgate.config.RpzgateConfig;
 import dev.rpzgate.observability.DnsMetrics;
+import dev.rpzgate.observability.HitLogConfig;
 import dev.rpzgate.observability.PolicyHitLog;
 import dev.rpzgate.policy.PolicyStore;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 
 /** CDI producers for the plain classes of the query path, which stay free of CDI themselves. */
 final class Beans {
@@ -34,8 +40,32 @@ final class Beans {
 
     @Produces
     @Singleton
-    PolicyHitLog policyHitLog() {
-        return new PolicyHitLog();
+    PolicyHitLog policyHitLog(HitLogConfig config, MeterRegistry registry) {
+        if (config.queueSize() < 1) {
+            throw new IllegalArgumentException("rpzgate.hit-log.queue-size is " + config.queueSize()
+                    + ", it must be at least 1");
+        }
+        PolicyHitLog log;
+        if (!config.enabled()) {
+            log = PolicyHitLog.disabled();
+        } else if (config.file().isPresent()) {
+            Path file = Path.of(config.file().get());
+            try {
+                log = PolicyHitLog.toFile(file, config.queueSize());
+            } catch (IOException e) {
+                throw new UncheckedIOException("rpzgate.hit-log.file: cannot open " + file + " for appending ("
+                        + e.getMessage() + "); fix the path, or unset it to log to standard output", e);
+            }
+        } else {
+            log = PolicyHitLog.toStandardOutput(config.queueSize());
+        }
+        log.bindTo(registry);
+        return log;
+    }
+
+    /** Writes the hit lines still queued at shutdown. */
+    void closePolicyHitLog(@Disposes PolicyHitLog log) {
+        log.close();
     }
 
     @Produces

@@ -2,6 +2,7 @@ package dev.rpzgate.server;
 
 import dev.rpzgate.cache.AnswerCache;
 import dev.rpzgate.testing.DnsTestClient;
+import dev.rpzgate.observability.PolicyHitLog;
 import dev.rpzgate.testing.HitLogCapture;
 import dev.rpzgate.testing.TestUpstream;
 import dev.rpzgate.testing.UpstreamResource;
@@ -62,6 +63,9 @@ class ResolverEndToEndTest {
 
     @Inject
     DnsServer server;
+
+    @Inject
+    PolicyHitLog policyHitLog;
 
     @Inject
     AnswerCache answerCache;
@@ -516,11 +520,9 @@ class ResolverEndToEndTest {
 
     @Test
     void policyHitIsLoggedAsJson() throws Exception {
-        List<String> lines;
-        try (HitLogCapture capture = HitLogCapture.start()) {
-            client.udp(query("logged.blocked.test.", Type.AAAA));
-            lines = capture.lines();
-        }
+        HitLogCapture capture = HitLogCapture.start(policyHitLog);
+        client.udp(query("logged.blocked.test.", Type.AAAA));
+        List<String> lines = capture.lines();
 
         assertThat(lines).hasSize(1);
         String line = lines.get(0);

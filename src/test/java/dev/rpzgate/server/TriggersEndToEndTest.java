@@ -1,6 +1,7 @@
 package dev.rpzgate.server;
 
 import dev.rpzgate.testing.DnsTestClient;
+import dev.rpzgate.observability.PolicyHitLog;
 import dev.rpzgate.testing.HitLogCapture;
 import dev.rpzgate.testing.UpstreamResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -45,6 +46,9 @@ class TriggersEndToEndTest {
 
     @Inject
     DnsServer server;
+
+    @Inject
+    PolicyHitLog policyHitLog;
 
     private DnsTestClient client;
 
@@ -143,11 +147,9 @@ class TriggersEndToEndTest {
 
     @Test
     void hitLogNamesTriggerType() throws Exception {
-        List<String> lines;
-        try (HitLogCapture capture = HitLogCapture.start()) {
-            client.udp(query("respip.example.", Type.A));
-            lines = capture.lines();
-        }
+        HitLogCapture capture = HitLogCapture.start(policyHitLog);
+        client.udp(query("respip.example.", Type.A));
+        List<String> lines = capture.lines();
 
         assertThat(lines).hasSize(1);
         assertThat(lines.get(0)).contains("\"trigger\":\"response-ip\"",

@@ -1,6 +1,7 @@
 package dev.rpzgate.server;
 
 import dev.rpzgate.testing.DnsTestClient;
+import dev.rpzgate.observability.PolicyHitLog;
 import dev.rpzgate.testing.HitLogCapture;
 import dev.rpzgate.testing.TestUpstream;
 import dev.rpzgate.testing.UpstreamResource;
@@ -9,7 +10,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.EDNSOption;
@@ -70,21 +70,17 @@ class ZoneSettingsEndToEndTest {
 
     private DnsTestClient client;
     private TestUpstream upstream;
+    @Inject
+    PolicyHitLog policyHitLog;
+
     private HitLogCapture hitLog;
-    private List<String> hitLines;
 
     @BeforeEach
     void setUp() throws IOException {
         client = new DnsTestClient(server.port());
         upstream = UpstreamResource.primary();
         upstream.reset();
-        hitLog = HitLogCapture.start();
-        hitLines = hitLog.lines();
-    }
-
-    @AfterEach
-    void tearDown() {
-        hitLog.close();
+        hitLog = HitLogCapture.start(policyHitLog);
     }
 
     @Test
@@ -93,8 +89,8 @@ class ZoneSettingsEndToEndTest {
 
         assertThat(answer.getRcode()).isEqualTo(Rcode.NOERROR);
         assertThat(answer.getSection(Section.ANSWER)).hasSize(1);
-        assertThat(hitLines).hasSize(1);
-        assertThat(hitLines.get(0)).contains("\"zone\":\"dryrun\"", "\"action\":\"nxdomain\"", "\"disabled\":true");
+        assertThat(hitLines()).hasSize(1);
+        assertThat(hitLines().get(0)).contains("\"zone\":\"dryrun\"", "\"action\":\"nxdomain\"", "\"disabled\":true");
         given().get("/q/metrics").then()
                 .body(containsString("rpzgate_policy_disabled_hits_total{action=\"nxdomain\",zone=\"dryrun\"}"));
     }
@@ -107,8 +103,8 @@ class ZoneSettingsEndToEndTest {
         ExtendedErrorCodeOption ede = extendedError(answer);
         assertThat(ede.getErrorCode()).isEqualTo(ExtendedErrorCodeOption.FILTERED);
         assertThat(ede.getText()).isEqualTo("zone nxover serial 12 rule dryboth.test");
-        assertThat(hitLines).as("only the disabled zone logs; nxover has log false").hasSize(1);
-        assertThat(hitLines.get(0)).contains("\"zone\":\"dryrun\"");
+        assertThat(hitLines()).as("only the disabled zone logs; nxover has log false").hasSize(1);
+        assertThat(hitLines().get(0)).contains("\"zone\":\"dryrun\"");
     }
 
     @Test
@@ -118,7 +114,7 @@ class ZoneSettingsEndToEndTest {
         assertThat(answer.getRcode()).isEqualTo(Rcode.NXDOMAIN);
         assertThat(answer.getSection(Section.ANSWER)).isEmpty();
         assertThat(answer.getOPT()).as("no EDE without EDNS").isNull();
-        assertThat(hitLines).as("log false").isEmpty();
+        assertThat(hitLines()).as("log false").isEmpty();
     }
 
     @Test
@@ -160,8 +156,8 @@ class ZoneSettingsEndToEndTest {
 
         assertThat(answer.getRcode()).isEqualTo(Rcode.NOERROR);
         assertThat(answer.getSection(Section.ANSWER).get(0).rdataToString()).isEqualTo("192.0.2.1");
-        assertThat(hitLines).hasSize(1);
-        assertThat(hitLines.get(0)).contains("\"zone\":\"localor\"", "\"action\":\"passthru\"");
+        assertThat(hitLines()).hasSize(1);
+        assertThat(hitLines().get(0)).contains("\"zone\":\"localor\"", "\"action\":\"passthru\"");
     }
 
     @Test
@@ -220,5 +216,9 @@ class ZoneSettingsEndToEndTest {
         List<EDNSOption> options = answer.getOPT().getOptions(EDNSOption.Code.EDNS_EXTENDED_ERROR);
         assertThat(options).hasSize(1);
         return (ExtendedErrorCodeOption) options.get(0);
+    }
+
+    private List<String> hitLines() {
+        return hitLog.lines();
     }
 }

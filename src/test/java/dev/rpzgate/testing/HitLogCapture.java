@@ -1,45 +1,62 @@
 package dev.rpzgate.testing;
 
+import dev.rpzgate.observability.PolicyHitLog;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Collects the lines written to the policy-hit log category while it is open, so a test can
- * assert them. The handler sits on the category's logger, so it sees each line as it is logged,
- * before the asynchronous console handler.
+ * Reads back the policy-hit lines that a running rpzgate appended to its hit-log file since
+ * {@link #start}. The test profile sets {@code rpzgate.hit-log.file} to {@link #FILE}.
  */
-public final class HitLogCapture extends Handler implements AutoCloseable {
+public final class HitLogCapture {
 
-    private final Logger logger = Logger.getLogger("rpzgate.policy.hit");
-    private final List<String> lines = new CopyOnWriteArrayList<>();
+    /** The hit-log file of the test profile, relative to the project directory. */
+    public static final Path FILE = Path.of("target/policy-hits.log");
 
-    /** Starts collecting. */
-    public static HitLogCapture start() {
-        HitLogCapture capture = new HitLogCapture();
-        capture.logger.addHandler(capture);
-        return capture;
+    private final PolicyHitLog log;
+    private final long start;
+
+    private HitLogCapture(PolicyHitLog log, long start) {
+        this.log = log;
+        this.start = start;
     }
 
-    /** Returns the lines collected so far. */
+    /** Starts reading after the lines that {@code log} has written so far. */
+    public static HitLogCapture start(PolicyHitLog log) {
+        awaitWritten(log);
+        return new HitLogCapture(log, size());
+    }
+
+    /** Returns the lines written since {@link #start}, once every line logged before this call is written. */
     public List<String> lines() {
-        return lines;
+        awaitWritten(log);
+        try {
+            byte[] bytes = Files.readAllBytes(FILE);
+            String text = new String(bytes, (int) start, bytes.length - (int) start, StandardCharsets.US_ASCII);
+            return text.isEmpty() ? List.of() : Arrays.asList(text.split("\n"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
-    @Override
-    public void publish(LogRecord record) {
-        lines.add(record.getMessage());
+    private static void awaitWritten(PolicyHitLog log) {
+        if (!log.awaitWritten(10, TimeUnit.SECONDS)) {
+            throw new AssertionError("the policy-hit log did not write its queued lines within 10 s");
+        }
     }
 
-    @Override
-    public void flush() {
-    }
-
-    /** Stops collecting; the lines stay readable. */
-    @Override
-    public void close() {
-        logger.removeHandler(this);
+    private static long size() {
+        try {
+            return Files.exists(FILE) ? Files.size(FILE) : 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -1,0 +1,219 @@
+package dev.rpzgate.observability;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PolicyHitLogTest {
+
+    @Test
+    void lineHasEveryFieldAsJson() {
+        RecordingStream out = new RecordingStream();
+        Instant before = Instant.now().minusMillis(1);
+        try (PolicyHitLog log = PolicyHitLog.toStream(out, PolicyHitLog.STDOUT_BATCH, 100)) {
+            log.hit("10.1.2.3", "www.bad.example.", "A", "block", "qname", "*.bad.example.block.", "nxdomain", true);
+
+            assertThat(log.awaitWritten(10, TimeUnit.SECONDS)).isTrue();
+        }
+
+        List<String> lines = out.lines();
+        assertThat(lines).hasSize(1);
+        String line = lines.get(0);
+        assertThat(line).matches("\\{\"time\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\",.*");
+        assertThat(Instant.parse(line.substring(9, 33))).isBetween(before, Instant.now());
+        assertThat(line.substring(35)).isEqualTo("\"client\":\"10.1.2.3\",\"qname\":\"www.bad.example.\","
+                + "\"qtype\":\"A\",\"zone\":\"block\",\"trigger\":\"qname\",\"rule\":\"*.bad.example.block.\","
+                + "\"action\":\"nxdomain\"}");
+    }
+
+    @Test
+    void disabledRuleIsMarked() {
+        RecordingStream out = new RecordingStream();
+        try (PolicyHitLog log = PolicyHitLog.toStream(out, PolicyHitLog.STDOUT_BATCH, 100)) {
+            log.hit("::1", "dry.example.", "AAAA", "dryrun", "qname", "dry.example.dryrun.", "nodata", false);
+            log.awaitWritten(10, TimeUnit.SECONDS);
+        }
+
+        assertThat(out.lines().get(0)).endsWith("\"action\":\"nodata\",\"disabled\":true}");
+    }
+
+    @Test
+    void specialCharactersAreEscaped() {
+        RecordingStream out = new RecordingStream();
+        try (PolicyHitLog log = PolicyHitLog.toStream(out, PolicyHitLog.STDOUT_BATCH, 100)) {
+            log.hit("10.0.0.1", "a\"b\\c.example.", "A", "z\u00e9\u0001", "qname", "r.", "nxdomain", true);
+            log.awaitWritten(10, TimeUnit.SECONDS);
+        }
+
+        String line = out.lines().get(0);
+        assertThat(line).contains("\"qname\":\"a\\\"b\\\\c.example.\"");
+        assertThat(line).contains("\"zone\":\"z\\u00e9\\u0001\"");
+    }
+
+    @Test
+    void linesKeepTheirOrderAndShareWrites() {
+        RecordingStream out = new RecordingStream();
+        try (PolicyHitLog log = PolicyHitLog.toStream(out, PolicyHitLog.STDOUT_BATCH, 100_000)) {
+            for (int i = 0; i < 5_000; i++) {
+                log.hit("10.0.0.1", "n" + i + ".example.", "A", "block", "qname", "n" + i + ".example.block.",
+                        "nxdomain", true);
+            }
+            assertThat(log.awaitWritten(10, TimeUnit.SECONDS)).isTrue();
+        }
+
+        List<String> lines = out.lines();
+        assertThat(lines).hasSize(5_000);
+        for (int i = 0; i < lines.size(); i++) {
+            assertThat(lines.get(i)).contains("\"qname\":\"n" + i + ".example.\"");
+        }
+        assertThat(out.writes).as("lines share write calls").hasSizeLessThan(5_000);
+        assertThat(out.writes).as("no write is larger than the batch limit")
+                .allSatisfy(size -> assertThat(size).isLessThanOrEqualTo(PolicyHitLog.STDOUT_BATCH));
+    }
+
+    @Test
+    void fullQueueDropsAndCounts() throws Exception {
+        BlockingStream out = new BlockingStream();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (PolicyHitLog log = PolicyHitLog.toStream(out, PolicyHitLog.STDOUT_BATCH, 1)) {
+            log.bindTo(registry);
+            hit(log, "first.example.");
+            assertThat(out.entered.await(10, TimeUnit.SECONDS)).as("the writer is in its first write").isTrue();
+
+            hit(log, "queued.example.");
+            hit(log, "dropped1.example.");
+            hit(log, "dropped2.example.");
+            out.release.countDown();
+
+            assertThat(log.awaitWritten(10, TimeUnit.SECONDS)).isTrue();
+        }
+
+        assertThat(out.text()).contains("first.example.", "queued.example.");
+        assertThat(out.text()).doesNotContain("dropped1.example.", "dropped2.example.");
+        assertThat(registry.get("rpzgate_policy_hit_log_dropped").functionCounter().count()).isEqualTo(2.0);
+        assertThat(registry.get("rpzgate_policy_hit_log_lines").functionCounter().count()).isEqualTo(2.0);
+    }
+
+    @Test
+    void failedWriteIsCounted() throws Exception {
+        FailingOnceStream out = new FailingOnceStream();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (PolicyHitLog log = PolicyHitLog.toStream(out, PolicyHitLog.STDOUT_BATCH, 100)) {
+            log.bindTo(registry);
+            hit(log, "lost.example.");
+            assertThat(log.awaitWritten(10, TimeUnit.SECONDS)).isTrue();
+            hit(log, "kept.example.");
+            assertThat(log.awaitWritten(10, TimeUnit.SECONDS)).isTrue();
+        }
+
+        assertThat(out.lines()).hasSize(1);
+        assertThat(out.lines().get(0)).contains("kept.example.");
+        assertThat(registry.get("rpzgate_policy_hit_log_dropped").functionCounter().count()).isEqualTo(1.0);
+    }
+
+    @Test
+    void closeWritesQueuedLines() throws Exception {
+        BlockingStream out = new BlockingStream();
+        // A limit below one line's length also sends each line in a write of its own.
+        PolicyHitLog log = PolicyHitLog.toStream(out, 64, 100);
+        hit(log, "first.example.");
+        assertThat(out.entered.await(10, TimeUnit.SECONDS)).isTrue();
+        for (int i = 0; i < 10; i++) {
+            hit(log, "later" + i + ".example.");
+        }
+
+        Thread closer = new Thread(log::close);
+        closer.start();
+        out.release.countDown();
+        closer.join(Duration.ofSeconds(10).toMillis());
+
+        assertThat(closer.isAlive()).isFalse();
+        assertThat(out.text().lines().count()).isEqualTo(11);
+        assertThat(out.text()).contains("later9.example.");
+    }
+
+    @Test
+    void disabledLogWritesNothing() {
+        try (PolicyHitLog log = PolicyHitLog.disabled()) {
+            assertThat(log.enabled()).isFalse();
+            hit(log, "any.example.");
+            assertThat(log.awaitWritten(1, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    private static void hit(PolicyHitLog log, String qname) {
+        log.hit("10.0.0.1", qname, "A", "block", "qname", qname + "block.", "nxdomain", true);
+    }
+
+    /** Keeps every byte written and the size of each write call. */
+    private static class RecordingStream extends OutputStream {
+
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final List<Integer> writes = new ArrayList<>();
+
+        @Override
+        public synchronized void write(int b) {
+            bytes.write(b);
+            writes.add(1);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) throws IOException {
+            bytes.write(b, off, len);
+            writes.add(len);
+        }
+
+        synchronized String text() {
+            return bytes.toString(StandardCharsets.US_ASCII);
+        }
+
+        List<String> lines() {
+            return text().lines().toList();
+        }
+    }
+
+    /** Holds the first write until released, so lines pile up behind it. */
+    private static final class BlockingStream extends RecordingStream {
+
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            entered.countDown();
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            super.write(b, off, len);
+        }
+    }
+
+    /** Fails its first write, as a full disk would. */
+    private static final class FailingOnceStream extends RecordingStream {
+
+        private boolean failed;
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) throws IOException {
+            if (!failed) {
+                failed = true;
+                throw new IOException("No space left on device");
+            }
+            super.write(b, off, len);
+        }
+    }
+}
