@@ -1,5 +1,6 @@
 package dev.rpzgate.config;
 
+import dev.rpzgate.observability.HitLogConfig;
 import io.smallrye.config.ConfigValue;
 
 import java.time.Duration;
@@ -46,6 +47,13 @@ public final class SettingRanges {
             String property = "rpzgate.policy.zones[" + i + "].max-policy-ttl";
             zones.get(i).maxPolicyTtl().ifPresent(ttl -> check.notNegative(property, ttl));
         }
+        return List.copyOf(check.problems);
+    }
+
+    /** Returns one line per policy-hit log setting out of range, empty when every setting is valid. */
+    public static List<String> problems(HitLogConfig hitLog, Function<String, ConfigValue> rawValues) {
+        SettingRanges check = new SettingRanges(rawValues);
+        check.atLeast("rpzgate.hit-log.queue-size", hitLog.queueSize(), 1);
         return List.copyOf(check.problems);
     }
 

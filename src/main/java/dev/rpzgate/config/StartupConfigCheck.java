@@ -1,5 +1,6 @@
 package dev.rpzgate.config;
 
+import dev.rpzgate.observability.HitLogConfig;
 import dev.rpzgate.operator.OperatorConfig;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.configuration.ConfigurationException;
@@ -13,6 +14,7 @@ import jakarta.interceptor.Interceptor;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -32,7 +34,8 @@ public class StartupConfigCheck {
      */
     static final List<ConfigMappings.ConfigClass> MAPPINGS = List.of(
             new ConfigMappings.ConfigClass(RpzgateConfig.class, "rpzgate"),
-            new ConfigMappings.ConfigClass(OperatorConfig.class, "rpzgate.operator"));
+            new ConfigMappings.ConfigClass(OperatorConfig.class, "rpzgate.operator"),
+            new ConfigMappings.ConfigClass(HitLogConfig.class, "rpzgate.hit-log"));
 
     @Inject
     RpzgateConfig config;
@@ -50,7 +53,9 @@ public class StartupConfigCheck {
      */
     static void check(RpzgateConfig config, SmallRyeConfig rawConfig, Map<String, String> environment) {
         warnAboutUnknownVariables(environment);
-        List<String> problems = SettingRanges.problems(config, rawConfig::getConfigValue);
+        List<String> problems = new ArrayList<>(SettingRanges.problems(config, rawConfig::getConfigValue));
+        problems.addAll(SettingRanges.problems(rawConfig.getConfigMapping(HitLogConfig.class),
+                rawConfig::getConfigValue));
         if (problems.isEmpty()) {
             return;
         }

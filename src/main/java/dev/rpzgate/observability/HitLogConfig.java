@@ -16,7 +16,7 @@ public interface HitLogConfig {
     /** File that the lines are appended to. When unset, they go to standard output. */
     Optional<String> file();
 
-    /** Lines that may wait for the writer thread. Past it, lines are dropped and counted. */
+    /** Lines that may wait for the writer thread, 1 or more. Past it, lines are dropped and counted. */
     @WithDefault("65536")
     int queueSize();
 }

@@ -41,10 +41,6 @@ final class Beans {
     @Produces
     @Singleton
     PolicyHitLog policyHitLog(HitLogConfig config, MeterRegistry registry) {
-        if (config.queueSize() < 1) {
-            throw new IllegalArgumentException("rpzgate.hit-log.queue-size is " + config.queueSize()
-                    + ", it must be at least 1");
-        }
         PolicyHitLog log;
         if (!config.enabled()) {
             log = PolicyHitLog.disabled();

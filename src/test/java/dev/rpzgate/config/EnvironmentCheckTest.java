@@ -68,12 +68,12 @@ class EnvironmentCheckTest {
     void knownVariablesDoNotWarn() {
         Map<String, String> environment = new HashMap<>();
         for (String variable : List.of("RPZGATE_UPSTREAMS", "RPZGATE_UPSTREAMS_0_", "RPZGATE_LISTEN",
-                "RPZGATE_CACHE_SERVE_STALE_MAX_STALENESS", "RPZGATE_OPERATOR_ENABLED",
+                "RPZGATE_CACHE_SERVE_STALE_MAX_STALENESS", "RPZGATE_OPERATOR_ENABLED", "RPZGATE_HIT_LOG_FILE",
                 "RPZGATE_FORWARD_ZONES_0__NAME", "RPZGATE_FORWARD_ZONES_0__UPSTREAMS",
                 "RPZGATE_FORWARD_ZONES_0__UPSTREAMS_1_", "RPZGATE_FORWARD_ZONES_11__SELECTION",
                 "RPZGATE_POLICY_ZONES_0__FILE", "RPZGATE_POLICY_ZONES_2__TSIG_SECRET",
                 "RPZGATE_POLICY_ZONES_0__CLIENT_CIDRS", "RPZGATE_POLICY_ZONES_0__CLIENT_CIDRS_3_",
-                "rpzgate_forward_zones_1__name", "PATH", "QUARKUS_LOG_CATEGORY__RPZGATE_POLICY_HIT__LEVEL")) {
+                "rpzgate_forward_zones_1__name", "PATH", "QUARKUS_LOG_LEVEL")) {
             environment.put(variable, "x");
         }
 

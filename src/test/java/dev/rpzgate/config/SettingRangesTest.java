@@ -94,6 +94,16 @@ class SettingRangesTest {
     }
 
     @Test
+    void hitLogQueueSizeMustBePositive() {
+        SmallRyeConfig config = TestConfigs.build(Map.of(), Map.of("RPZGATE_HIT_LOG_QUEUE_SIZE", "0"));
+
+        assertThatThrownBy(() -> StartupConfigCheck.check(TestConfigs.mapping(config), config, Map.of()))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessage("rpzgate cannot start: invalid value '0' for rpzgate.hit-log.queue-size"
+                        + " (environment variable RPZGATE_HIT_LOG_QUEUE_SIZE): it must be 1 or more");
+    }
+
+    @Test
     void everyInvalidSettingGetsItsOwnLine() {
         SmallRyeConfig config = TestConfigs.build(Map.of("rpzgate.cache.min-ttl", "-1s"),
                 Map.of("RPZGATE_UPSTREAM_TIMEOUT", "0s"));

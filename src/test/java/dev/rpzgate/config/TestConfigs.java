@@ -1,5 +1,6 @@
 package dev.rpzgate.config;
 
+import dev.rpzgate.observability.HitLogConfig;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.runtime.configuration.MemorySizeConverter;
@@ -29,6 +30,7 @@ final class TestConfigs {
                 .withConverter(Duration.class, 200, new DurationConverter())
                 .withConverter(MemorySize.class, 200, new MemorySizeConverter())
                 .withMapping(RpzgateConfig.class)
+                .withMapping(HitLogConfig.class)
                 .build();
     }
 
