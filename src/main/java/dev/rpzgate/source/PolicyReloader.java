@@ -514,9 +514,12 @@ public class PolicyReloader {
         }
         state.held = null;
         state.zone = loaded.zone();
-        state.enforcedGeneration = state.generation;
         state.lastError = null;
         publish();
+        // Only after publish(), because the replica's readiness and its Lease report this
+        // generation as enforced as soon as they read it, and before publish() queries still
+        // get the previous version.
+        state.enforcedGeneration = state.generation;
         runtimeZoneChanged(state);
         state.metrics.loaded();
         dnsMetrics.registerSkippedReasons(loaded.zone(), store);
@@ -892,7 +895,9 @@ public class PolicyReloader {
         long start = System.nanoTime();
         if (spec.source() instanceof ZoneSource.Inline inline) {
             parsed = ZoneParser.parse(spec, inline);
-        } else if (old != null) {
+        }
+        // The previous version stays in force, and is reported as such, until the new one is installed.
+        if (old != null) {
             state.zone = old.zone;
             state.enforcedGeneration = old.enforcedGeneration;
         }
@@ -985,7 +990,7 @@ public class PolicyReloader {
     }
 
     /** Returns the state of the runtime zone {@code id} ({@code namespace/name}), if it is in force or loading. */
-    public Optional<RuntimeZoneStatus> runtimeStatus(String id) {
+    public synchronized Optional<RuntimeZoneStatus> runtimeStatus(String id) {
         ZoneState state = runtimeState(id);
         return state == null ? Optional.empty() : Optional.of(runtimeStatus(state));
     }
