@@ -185,10 +185,7 @@ public class PolicyReloader {
             zones.add(state);
             dnsMetrics.registerZone(spec.zoneName(), store);
             if (spec.source() instanceof ZoneSource.Transfer) {
-                state.metrics.registerExpired(() -> {
-                    ZoneTransferSource transfer = state.transfer;
-                    return transfer != null && transfer.status().expired();
-                });
+                registerExpired(state);
             }
         }
 
@@ -921,6 +918,13 @@ public class PolicyReloader {
                 publish();
             }
         }
+        // After the state is in the list, so a PolicyZone rejected above leaves the gauge of the
+        // version in force alone.
+        if (spec.source() instanceof ZoneSource.Transfer) {
+            registerExpired(state);
+        } else {
+            state.metrics.removeExpired();
+        }
         if (replaced != null) {
             replaced.close();
             rebuildNotifyDispatcher();
@@ -1075,6 +1079,14 @@ public class PolicyReloader {
             }
         }
         notifyDispatcher = sources.isEmpty() ? null : new NotifyDispatcher(sources);
+    }
+
+    /** Registers the expired gauge of a transferred zone, which reads the state of the zone's transfer source. */
+    private static void registerExpired(ZoneState state) {
+        state.metrics.registerExpired(() -> {
+            ZoneTransferSource transfer = state.transfer;
+            return transfer != null && transfer.status().expired();
+        });
     }
 
     private void runtimeZoneChanged(ZoneState state) {
