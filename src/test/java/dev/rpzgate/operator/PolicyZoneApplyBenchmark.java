@@ -54,6 +54,12 @@ public final class PolicyZoneApplyBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        run(args);
+        // The mock server leaves Vert.x threads that are not daemons, which would keep the JVM alive.
+        System.exit(0);
+    }
+
+    private static void run(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
         int extraRules = args.length > 1 ? Integer.parseInt(args[1]) : 0;
         Path jar = Path.of(args.length > 2 ? args[2] : "target/quarkus-app/quarkus-run.jar");
