@@ -392,7 +392,10 @@ public final class PolicyZoneController {
             status.conditions.add(condition("Ready", false, "LoadFailed", loadError, generation));
             status.conditions.add(condition("Degraded", true, "LoadFailed", loadError, generation));
         } else if (!current) {
-            String message = "waiting for the first load from " + (zone.isPresent() ? "the source" : "the replicas");
+            String message = zone.map(RuntimeZoneStatus::inForce)
+                    .map(inForce -> "generation " + generation + " is loading; serial " + inForce.serial()
+                            + " of generation " + zone.get().enforcedGeneration() + " stays in force")
+                    .orElse("waiting for the first load from " + (zone.isPresent() ? "the source" : "the replicas"));
             status.conditions.add(condition("Ready", false, "Loading", message, generation));
             status.conditions.add(condition("Degraded", false, "Loading", message, generation));
         } else {

@@ -148,6 +148,13 @@ class PolicyZoneOperatorTest {
         return zone.getStatus().conditions.stream().filter(c -> c.getType().equals(type)).findFirst().orElse(null);
     }
 
+    private static PolicyZone withStatus(PolicyZone zone, PolicyZoneStatus status) {
+        PolicyZone copy = new PolicyZone();
+        copy.setMetadata(zone.getMetadata());
+        copy.setStatus(status);
+        return copy;
+    }
+
     private static boolean ready(PolicyZone zone, long generation) {
         Condition ready = condition(zone, "Ready");
         return ready != null && "True".equals(ready.getStatus()) && zone.getStatus().observedGeneration == generation;
@@ -505,6 +512,12 @@ class PolicyZoneOperatorTest {
             reloader.awaitHeldCall();
             assertThat(replica.applied(second)).as("generation 2 while it parses").isFalse();
             assertThat(replica.readyFor(second)).as("ready while generation 1 answers").isTrue();
+            PolicyZoneStatus loading = replica.status(second, List.of());
+            assertThat(condition(withStatus(second, loading), "Ready").getStatus()).isEqualTo("False");
+            assertThat(condition(withStatus(second, loading), "Ready").getReason()).isEqualTo("Loading");
+            assertThat(condition(withStatus(second, loading), "Ready").getMessage())
+                    .isEqualTo("generation 2 is loading; serial " + loading.serial + " of generation 1 stays in force");
+            assertThat(loading.rules).as("rules of generation 1").isEqualTo(1);
             assertThat(replica.enforced()).as("generation 1 stays while generation 2 parses")
                     .containsEntry("held/slow", 1L);
             reloader.release();
