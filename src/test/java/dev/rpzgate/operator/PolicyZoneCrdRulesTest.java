@@ -44,8 +44,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * has none of them, so a rule that starts using one fails to compile here and this test must then
  * declare the function. The rules in the CRD today use only standard CEL.
  *
- * <p>What this test does not check: the API server's cost estimate, which rejects a CRD whose
- * rule may cost too much on the largest object, has no counterpart in CEL for Java.
+ * <p>The API server also estimates each rule's cost on the largest object the schema allows, and
+ * rejects a CRD whose estimate exceeds its budget. CEL for Java has no such estimate, so this test
+ * checks only the usual cause: a rule over a list whose items or length the schema does not bound.
  */
 class PolicyZoneCrdRulesTest {
 
@@ -69,7 +70,8 @@ class PolicyZoneCrdRulesTest {
     private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
 
     /** A compiled rule and where in the spec it applies. */
-    record Rule(List<String> path, String message, String expression, CelRuntime.Program program) {}
+    record Rule(List<String> path, JSONSchemaProps schema, String message, String expression,
+                CelRuntime.Program program) {}
 
     private static List<Rule> rules;
 
@@ -88,7 +90,7 @@ class PolicyZoneCrdRulesTest {
     /** Walks the schema and compiles every rule with {@code self} typed as the schema at that level. */
     private static void collect(JSONSchemaProps schema, List<String> path, List<Rule> into) {
         for (ValidationRule rule : schema.getXKubernetesValidations()) {
-            into.add(new Rule(List.copyOf(path), rule.getMessage(), rule.getRule(),
+            into.add(new Rule(List.copyOf(path), schema, rule.getMessage(), rule.getRule(),
                     compile(rule.getRule(), celType(schema), path)));
         }
         if (schema.getProperties() != null) {
@@ -203,6 +205,23 @@ class PolicyZoneCrdRulesTest {
     void shippedCrdHasTheExpectedRules() {
         assertThat(rules).extracting(Rule::message).containsExactlyInAnyOrder(ONE_SOURCE, TRANSFER_ORIGIN,
                 DRY_RUN_POLICY, TRANSFER_FORMAT, LIST_ONLY, SOME_PRIMARY, PRIMARY_FORM, CIDR_FORM);
+    }
+
+    @Test
+    void listRulesHaveBoundedInput() {
+        for (Rule rule : rules) {
+            JSONSchemaProps schema = rule.schema();
+            if (!"array".equals(schema.getType())) {
+                continue;
+            }
+            String where = "spec." + String.join(".", rule.path());
+            assertThat(schema.getMaxItems()).as("maxItems of %s, which rule %s reads", where, rule.expression())
+                    .isNotNull();
+            JSONSchemaProps items = schema.getItems().getSchema();
+            if ("string".equals(items.getType())) {
+                assertThat(items.getMaxLength()).as("maxLength of the items of %s", where).isNotNull();
+            }
+        }
     }
 
     @Test
