@@ -27,6 +27,10 @@ public final class ZoneLoadMetrics {
     private final LongAdder failures = new LongAdder();
     private final AtomicLong lastSuccessSeconds = new AtomicLong();
     private final List<Meter> meters = new CopyOnWriteArrayList<>();
+    /** Source of the expired gauge's value, replaced when a zone added at run time gets a new transfer source. */
+    private volatile BooleanSupplier expired;
+    /** The expired gauge, or null when the zone has none; guarded by {@code this}. */
+    private Meter expiredGauge;
 
     /** Registers the metrics of {@code zone}, the zone name without its final dot. */
     public ZoneLoadMetrics(MeterRegistry registry, String zone) {
@@ -49,15 +53,36 @@ public final class ZoneLoadMetrics {
 
     /**
      * Registers {@code rpzgate_policy_zone_expired}, which is 1 while {@code expired} returns true
-     * and 0 otherwise. For zones with an expire interval, which only transferred zones have.
+     * and 0 otherwise. For zones with an expire interval, which only transferred zones have. When
+     * the gauge exists, it reads {@code expired} from now on: a PolicyZone replaced at run time
+     * keeps the meters of its zone name, but gets a new transfer source.
      */
-    public void registerExpired(BooleanSupplier expired) {
-        meters.add(Gauge.builder("rpzgate_policy_zone_expired", expired, supplier -> supplier.getAsBoolean() ? 1 : 0)
-                .description("1 when no primary has confirmed the transferred policy zone for longer than its "
-                        + "expire interval; the zone stays in force")
-                .tag("zone", zone)
-                .strongReference(true)
-                .register(registry));
+    public synchronized void registerExpired(BooleanSupplier expired) {
+        this.expired = expired;
+        if (expiredGauge == null) {
+            expiredGauge = Gauge.builder("rpzgate_policy_zone_expired", this, ZoneLoadMetrics::expiredValue)
+                    .description("1 when no primary has confirmed the transferred policy zone for longer than its "
+                            + "expire interval; the zone stays in force")
+                    .tag("zone", zone)
+                    .strongReference(true)
+                    .register(registry);
+            meters.add(expiredGauge);
+        }
+    }
+
+    /** Removes the expired gauge, for a zone replaced at run time by one that is not transferred. */
+    public synchronized void removeExpired() {
+        if (expiredGauge != null) {
+            registry.remove(expiredGauge);
+            meters.remove(expiredGauge);
+            expiredGauge = null;
+        }
+        expired = null;
+    }
+
+    private double expiredValue() {
+        BooleanSupplier current = expired;
+        return current != null && current.getAsBoolean() ? 1 : 0;
     }
 
     /**
@@ -65,9 +90,11 @@ public final class ZoneLoadMetrics {
      * registry returns an existing meter for the same name and tags, so without this a zone added
      * again under the name would report through the meters of the removed one.
      */
-    public void remove() {
+    public synchronized void remove() {
         meters.forEach(registry::remove);
         meters.clear();
+        expiredGauge = null;
+        expired = null;
     }
 
     /** Counts a zone put in force. */

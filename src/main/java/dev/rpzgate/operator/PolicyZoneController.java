@@ -155,12 +155,40 @@ public final class PolicyZoneController {
     }
 
     /**
-     * Returns whether this replica has applied, or found invalid, this version of the PolicyZone,
+     * Returns whether this replica is done with this generation of the PolicyZone: its content is
+     * enforced, or it failed and the previous version, if any, stays in force. A generation whose
+     * inline text is still being parsed, or whose download or transfer has not ended, is not done,
      * so that a replica is not reported ready before it enforces the PolicyZones that exist.
      */
     boolean applied(PolicyZone resource) {
-        PolicyZone seen = resources.get(resource.id());
-        return seen != null && Objects.equals(seen.getMetadata().getGeneration(), resource.getMetadata().getGeneration());
+        String id = resource.id();
+        long generation = Objects.requireNonNullElse(resource.getMetadata().getGeneration(), 0L);
+        Failure failure = failures.get(id);
+        if (failure != null && failure.generation() == generation) {
+            return true;
+        }
+        Optional<RuntimeZoneStatus> zone = reloader.runtimeStatus(id);
+        if (zone.isEmpty()) {
+            return false;
+        }
+        RuntimeZoneStatus state = zone.get();
+        boolean enforced = state.inForce() != null && state.enforcedGeneration() == generation;
+        boolean loadFailed = state.generation() == generation && state.lastError() != null;
+        return enforced || loadFailed;
+    }
+
+    /**
+     * Returns whether this PolicyZone lets the replica report ready: once its current generation is
+     * {@linkplain #applied applied}, or while a previous version stays in force and the new one
+     * loads. An update does not make replicas unready, because every replica answers with the
+     * previous version meanwhile, and unready pods during each update would leave the Service
+     * without endpoints.
+     */
+    boolean readyFor(PolicyZone resource) {
+        if (applied(resource)) {
+            return true;
+        }
+        return reloader.runtimeStatus(resource.id()).map(state -> state.inForce() != null).orElse(false);
     }
 
     /** Returns whether this replica writes status and events now. */
@@ -364,7 +392,10 @@ public final class PolicyZoneController {
             status.conditions.add(condition("Ready", false, "LoadFailed", loadError, generation));
             status.conditions.add(condition("Degraded", true, "LoadFailed", loadError, generation));
         } else if (!current) {
-            String message = "waiting for the first load from " + (zone.isPresent() ? "the source" : "the replicas");
+            String message = zone.map(RuntimeZoneStatus::inForce)
+                    .map(inForce -> "generation " + generation + " is loading; serial " + inForce.serial()
+                            + " of generation " + zone.get().enforcedGeneration() + " stays in force")
+                    .orElse("waiting for the first load from " + (zone.isPresent() ? "the source" : "the replicas"));
             status.conditions.add(condition("Ready", false, "Loading", message, generation));
             status.conditions.add(condition("Degraded", false, "Loading", message, generation));
         } else {

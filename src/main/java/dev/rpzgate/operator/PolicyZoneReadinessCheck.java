@@ -9,10 +9,12 @@ import org.eclipse.microprofile.health.Readiness;
 import java.util.List;
 
 /**
- * Ready when the PolicyZone operator is off, or once it runs and this replica has applied every
- * PolicyZone in its informer cache, so that a new replica takes no traffic before it enforces
- * the PolicyZones that exist. A PolicyZone that cannot be loaded counts as applied, because its
- * Degraded condition reports it; a URL or transferred zone counts once its load has started.
+ * Ready when the PolicyZone operator is off, or once it runs and this replica enforces a version
+ * of every PolicyZone in its informer cache, so that a new replica takes no traffic before it
+ * enforces the PolicyZones that exist. A PolicyZone whose current generation failed (invalid text
+ * or spec, a missing ConfigMap or Secret, a failed download or zone transfer) does not hold
+ * readiness back, because its Degraded condition reports the failure. A URL or transferred zone
+ * without a local copy holds it back until its first load ends, either way.
  */
 @Readiness
 @ApplicationScoped
@@ -34,7 +36,7 @@ public class PolicyZoneReadinessCheck implements HealthCheck {
             return HealthCheckResponse.named("rpzgate-policyzones").down().withData("operator", "starting").build();
         }
         List<PolicyZone> cached = reconciler.cachedZones();
-        long pending = cached.stream().filter(zone -> !controller.applied(zone)).count();
+        long pending = cached.stream().filter(zone -> !controller.readyFor(zone)).count();
         return HealthCheckResponse.named("rpzgate-policyzones")
                 .status(bootstrap.operatorStarted() && pending == 0)
                 .withData("operator", bootstrap.operatorStarted() ? "running" : "starting")

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 import java.util.List;
@@ -81,7 +82,8 @@ public class PolicyZoneSource {
         @ValidationRule(value = "self.size() > 0", message = "list at least one primary")
         @ValidationRule(value = "self.all(p, p.matches('^([0-9.]+|\\\\[[0-9a-fA-F:.]+\\\\])(:[0-9]{1,5})?$'))",
                 message = "every primary must be IPv4[:port] or [IPv6]:port")
-        public List<String> primaries;
+        @Size(max = 32)
+        public List<@Size(max = 64) String> primaries;
 
         @JsonPropertyDescription("Name of the TSIG key that signs SOA queries, transfers and NOTIFY, as the primary "
                 + "names it. Requires tsigSecretRef.")

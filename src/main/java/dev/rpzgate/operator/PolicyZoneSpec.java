@@ -7,6 +7,7 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 import java.util.List;
@@ -105,7 +106,8 @@ public class PolicyZoneSpec {
     @ValidationRule(value = "self.all(c, c.matches('^[0-9a-fA-F:.]+(/[0-9]{1,3})?$'))",
             message = "every entry must be an IP address or a CIDR such as 10.0.0.0/8")
     @JsonProperty("clientCIDRs")
-    public List<String> clientCIDRs;
+    @Size(max = 1000)
+    public List<@Size(max = 64) String> clientCIDRs;
 
     /** Text formats of a zone. */
     public enum Format {

@@ -185,10 +185,7 @@ public class PolicyReloader {
             zones.add(state);
             dnsMetrics.registerZone(spec.zoneName(), store);
             if (spec.source() instanceof ZoneSource.Transfer) {
-                state.metrics.registerExpired(() -> {
-                    ZoneTransferSource transfer = state.transfer;
-                    return transfer != null && transfer.status().expired();
-                });
+                registerExpired(state);
             }
         }
 
@@ -514,9 +511,12 @@ public class PolicyReloader {
         }
         state.held = null;
         state.zone = loaded.zone();
-        state.enforcedGeneration = state.generation;
         state.lastError = null;
         publish();
+        // Only after publish(), because the replica's readiness and its Lease report this
+        // generation as enforced as soon as they read it, and before publish() queries still
+        // get the previous version.
+        state.enforcedGeneration = state.generation;
         runtimeZoneChanged(state);
         state.metrics.loaded();
         dnsMetrics.registerSkippedReasons(loaded.zone(), store);
@@ -892,7 +892,9 @@ public class PolicyReloader {
         long start = System.nanoTime();
         if (spec.source() instanceof ZoneSource.Inline inline) {
             parsed = ZoneParser.parse(spec, inline);
-        } else if (old != null) {
+        }
+        // The previous version stays in force, and is reported as such, until the new one is installed.
+        if (old != null) {
             state.zone = old.zone;
             state.enforcedGeneration = old.enforcedGeneration;
         }
@@ -915,6 +917,13 @@ public class PolicyReloader {
             if (parsed == null) {
                 publish();
             }
+        }
+        // After the state is in the list, so a PolicyZone rejected above leaves the gauge of the
+        // version in force alone.
+        if (spec.source() instanceof ZoneSource.Transfer) {
+            registerExpired(state);
+        } else {
+            state.metrics.removeExpired();
         }
         if (replaced != null) {
             replaced.close();
@@ -985,7 +994,7 @@ public class PolicyReloader {
     }
 
     /** Returns the state of the runtime zone {@code id} ({@code namespace/name}), if it is in force or loading. */
-    public Optional<RuntimeZoneStatus> runtimeStatus(String id) {
+    public synchronized Optional<RuntimeZoneStatus> runtimeStatus(String id) {
         ZoneState state = runtimeState(id);
         return state == null ? Optional.empty() : Optional.of(runtimeStatus(state));
     }
@@ -1070,6 +1079,14 @@ public class PolicyReloader {
             }
         }
         notifyDispatcher = sources.isEmpty() ? null : new NotifyDispatcher(sources);
+    }
+
+    /** Registers the expired gauge of a transferred zone, which reads the state of the zone's transfer source. */
+    private static void registerExpired(ZoneState state) {
+        state.metrics.registerExpired(() -> {
+            ZoneTransferSource transfer = state.transfer;
+            return transfer != null && transfer.status().expired();
+        });
     }
 
     private void runtimeZoneChanged(ZoneState state) {

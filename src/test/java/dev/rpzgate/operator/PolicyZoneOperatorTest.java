@@ -17,7 +17,13 @@ import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
+import jakarta.enterprise.inject.Vetoed;
 import jakarta.inject.Inject;
+import dev.rpzgate.policy.PolicyStore;
+import dev.rpzgate.source.PolicyReloader;
+import dev.rpzgate.source.RuntimeZoneKey;
+import dev.rpzgate.source.ZoneLoadException;
+import dev.rpzgate.source.ZoneSpec;
 import dev.rpzgate.config.RpzgateConfig;
 import org.xbill.DNS.Name;
 import io.vertx.core.Vertx;
@@ -39,6 +45,13 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 import static dev.rpzgate.testing.DnsTestClient.query;
 import static io.restassured.RestAssured.given;
@@ -133,6 +146,13 @@ class PolicyZoneOperatorTest {
             return null;
         }
         return zone.getStatus().conditions.stream().filter(c -> c.getType().equals(type)).findFirst().orElse(null);
+    }
+
+    private static PolicyZone withStatus(PolicyZone zone, PolicyZoneStatus status) {
+        PolicyZone copy = new PolicyZone();
+        copy.setMetadata(zone.getMetadata());
+        copy.setStatus(status);
+        return copy;
     }
 
     private static boolean ready(PolicyZone zone, long generation) {
@@ -414,6 +434,117 @@ class PolicyZoneOperatorTest {
 
             Awaitility.await().until(() -> second.store.current().matchQname(Name.fromString("shared.test.")) == null);
             Awaitility.await().until(() -> rcode("shared.test.") == Rcode.NOERROR);
+        }
+    }
+
+    /**
+     * A zone loader whose {@code putRuntimeZone} waits while a test holds it, so that a test can look
+     * at a replica while a PolicyZone's inline text is, as far as the replica knows, still parsing.
+     * Vetoed, because CDI would otherwise find a second bean of the loader's type in it.
+     */
+    @Vetoed
+    static final class HeldReloader extends PolicyReloader {
+
+        private final Semaphore arrived = new Semaphore(0);
+        private volatile CountDownLatch gate = new CountDownLatch(0);
+
+        void hold() {
+            gate = new CountDownLatch(1);
+        }
+
+        void awaitHeldCall() throws InterruptedException {
+            assertThat(arrived.tryAcquire(20, TimeUnit.SECONDS)).as("putRuntimeZone called").isTrue();
+        }
+
+        void release() {
+            gate.countDown();
+        }
+
+        @Override
+        public void putRuntimeZone(RuntimeZoneKey key, long generation, ZoneSpec spec) throws ZoneLoadException {
+            arrived.release();
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while held", e);
+            }
+            super.putRuntimeZone(key, generation, spec);
+        }
+    }
+
+    @Test
+    void generationIsAppliedOnlyOnceEnforced() throws Exception {
+        String namespace = "held";
+        PolicyStore store = new PolicyStore();
+        HeldReloader reloader = SecondReplica.startReloader(new HeldReloader(), config, vertx, store);
+        PolicyZoneController replica = new PolicyZoneController(reloader, client, config.policy(), namespace,
+                "held-replica", () -> { });
+        replica.start();
+        ExecutorService reconciler = Executors.newSingleThreadExecutor();
+        var heldZones = zonesOperation().inNamespace(namespace);
+        try {
+            PolicyZone slow = inline("slow", "one.test CNAME .\n");
+            slow.getMetadata().setNamespace(namespace);
+            PolicyZone first = heldZones.resource(slow).create();
+
+            reloader.hold();
+            Future<?> applying = reconciler.submit(() -> replica.apply(first, name -> Optional.empty(),
+                    name -> Optional.empty()));
+            reloader.awaitHeldCall();
+            assertThat(replica.applied(first)).as("generation 1 while it parses").isFalse();
+            assertThat(replica.readyFor(first)).as("ready while nothing of the zone is in force").isFalse();
+            assertThat(replica.enforced()).as("Lease report while generation 1 parses")
+                    .doesNotContainKey("held/slow");
+            reloader.release();
+            applying.get(20, TimeUnit.SECONDS);
+            assertThat(replica.applied(first)).as("generation 1 once parsed").isTrue();
+            assertThat(replica.readyFor(first)).as("ready once generation 1 is in force").isTrue();
+            assertThat(replica.enforced()).containsEntry("held/slow", 1L);
+            assertThat(store.current().matchQname(Name.fromString("one.test."))).isNotNull();
+
+            first.getSpec().source.rules = "two.test CNAME .\n";
+            PolicyZone second = heldZones.resource(first).update();
+            assertThat(second.getMetadata().getGeneration()).isEqualTo(2L);
+            reloader.hold();
+            applying = reconciler.submit(() -> replica.apply(second, name -> Optional.empty(),
+                    name -> Optional.empty()));
+            reloader.awaitHeldCall();
+            assertThat(replica.applied(second)).as("generation 2 while it parses").isFalse();
+            assertThat(replica.readyFor(second)).as("ready while generation 1 answers").isTrue();
+            PolicyZoneStatus loading = replica.status(second, List.of());
+            assertThat(condition(withStatus(second, loading), "Ready").getStatus()).isEqualTo("False");
+            assertThat(condition(withStatus(second, loading), "Ready").getReason()).isEqualTo("Loading");
+            assertThat(condition(withStatus(second, loading), "Ready").getMessage())
+                    .isEqualTo("generation 2 is loading; serial " + loading.serial + " of generation 1 stays in force");
+            assertThat(loading.rules).as("rules of generation 1").isEqualTo(1);
+            assertThat(replica.enforced()).as("generation 1 stays while generation 2 parses")
+                    .containsEntry("held/slow", 1L);
+            reloader.release();
+            applying.get(20, TimeUnit.SECONDS);
+            assertThat(replica.applied(second)).as("generation 2 once parsed").isTrue();
+            assertThat(replica.enforced()).containsEntry("held/slow", 2L);
+            assertThat(store.current().matchQname(Name.fromString("two.test."))).isNotNull();
+            assertThat(store.current().matchQname(Name.fromString("one.test."))).isNull();
+
+            second.getSpec().source.rules = "three.test IN BOGUS x\n";
+            PolicyZone third = heldZones.resource(second).update();
+            reloader.hold();
+            applying = reconciler.submit(() -> replica.apply(third, name -> Optional.empty(),
+                    name -> Optional.empty()));
+            reloader.awaitHeldCall();
+            assertThat(replica.applied(third)).as("invalid generation 3 while it parses").isFalse();
+            reloader.release();
+            applying.get(20, TimeUnit.SECONDS);
+            assertThat(replica.applied(third)).as("generation 3 failed, generation 2 stays").isTrue();
+            assertThat(replica.failures().get("held/slow").reason()).isEqualTo("InvalidRules");
+            assertThat(replica.enforced()).containsEntry("held/slow", 2L);
+            assertThat(store.current().matchQname(Name.fromString("two.test."))).isNotNull();
+        } finally {
+            reloader.release();
+            reconciler.shutdownNow();
+            replica.stop();
+            heldZones.delete();
         }
     }
 

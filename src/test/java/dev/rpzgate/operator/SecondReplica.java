@@ -27,14 +27,7 @@ final class SecondReplica implements AutoCloseable {
     SecondReplica(KubernetesClient appClient, RpzgateConfig config, Vertx vertx, String namespace, String pod)
             throws Exception {
         client = new KubernetesClientBuilder().withConfig(appClient.getConfiguration()).build();
-        PolicyReloader reloader = new PolicyReloader();
-        inject(reloader, "config", config);
-        inject(reloader, "vertx", vertx);
-        inject(reloader, "store", store);
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        inject(reloader, "dnsMetrics", new DnsMetrics(registry));
-        inject(reloader, "registry", registry);
-        reloader.start();
+        PolicyReloader reloader = startReloader(new PolicyReloader(), config, vertx, store);
 
         controller = new PolicyZoneController(reloader, client, config.policy(), namespace, pod, () -> { });
         controller.start();
@@ -45,9 +38,22 @@ final class SecondReplica implements AutoCloseable {
         operator.start();
     }
 
+    /** Wires a zone loader to {@code store} as CDI wires the application's, and loads the configured zones. */
+    static <T extends PolicyReloader> T startReloader(T reloader, RpzgateConfig config, Vertx vertx, PolicyStore store)
+            throws Exception {
+        inject(reloader, "config", config);
+        inject(reloader, "vertx", vertx);
+        inject(reloader, "store", store);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        inject(reloader, "dnsMetrics", new DnsMetrics(registry));
+        inject(reloader, "registry", registry);
+        reloader.start();
+        return reloader;
+    }
+
     /** Sets a field that CDI injects in the application. */
-    private static void inject(Object target, String name, Object value) throws ReflectiveOperationException {
-        Field field = target.getClass().getDeclaredField(name);
+    private static void inject(PolicyReloader target, String name, Object value) throws ReflectiveOperationException {
+        Field field = PolicyReloader.class.getDeclaredField(name);
         field.setAccessible(true);
         field.set(target, value);
     }

@@ -309,6 +309,58 @@ class PolicyReloaderTransferTest {
     }
 
     @Test
+    void runtimeTransferZoneReportsExpired() throws Exception {
+        KnotPrimary first = startPrimary(null, 1, FIRST_RULES);
+        Running running = start(TestConfig.Zone.empty().withRules("allowed.example CNAME rpz-passthru.")
+                .withOrigin("local"));
+        RuntimeZoneKey key = new RuntimeZoneKey(100, "test", "feed");
+        // Checks every second keep the zone confirmed while the primary runs; without them it
+        // expires three seconds after the last one.
+        running.reloader().putRuntimeZone(key, 1, runtimeSpec(running, transferZone(first, null)
+                .withRefresh(Duration.ofSeconds(1)).withRetry(Duration.ofSeconds(1))
+                .withExpire(Duration.ofSeconds(3))));
+
+        await().atMost(AWAIT).until(() -> blocks(running.store(), "bad.example."));
+        await().atMost(AWAIT).until(() -> running.reloader().runtimeStatus(key.id()).orElseThrow()
+                .lastSuccessSeconds() > 0);
+        assertThat(running.expiredGauge()).as("confirmed by the primary").isZero();
+
+        first.close();
+
+        await().atMost(AWAIT).until(() -> running.expiredGauge() == 1);
+        assertThat(blocks(running.store(), "bad.example.")).as("an expired zone stays in force").isTrue();
+
+        // The next generation gets a new transfer source under the same zone name and meters.
+        KnotPrimary second = KnotPrimary.start(directory.resolve("knot-second"), null, null, true, SOA_TIMERS, 2,
+                SECOND_RULES);
+        primaries.add(second);
+        running.reloader().putRuntimeZone(key, 2, runtimeSpec(running, transferZone(second, null)));
+
+        await().atMost(AWAIT).until(() -> blocks(running.store(), "new.example."));
+        assertThat(running.expiredGauge()).as("the new source's zone is confirmed").isZero();
+
+        running.reloader().putRuntimeZone(key, 3, runtimeSpec(running, TestConfig.Zone.empty()
+                .withRules("bad.example CNAME .").withOrigin(ZONE)));
+
+        assertThat(running.registry().find("rpzgate_policy_zone_expired").tag("zone", ZONE).gauge())
+                .as("an inline zone has no expire interval").isNull();
+
+        running.reloader().putRuntimeZone(key, 4, runtimeSpec(running, transferZone(second, null)));
+        await().atMost(AWAIT).until(() -> running.reloader().runtimeStatus(key.id()).orElseThrow()
+                .enforcedGeneration() == 4);
+        assertThat(running.expiredGauge()).isZero();
+
+        running.reloader().removeRuntimeZone(key.id());
+
+        assertThat(running.registry().find("rpzgate_policy_zone_expired").tag("zone", ZONE).gauge())
+                .as("removed with the zone").isNull();
+    }
+
+    private static ZoneSpec runtimeSpec(Running running, TestConfig.Zone zone) {
+        return ConfiguredZones.zone(zone, running.reloader().config.policy(), "PolicyZone test/feed");
+    }
+
+    @Test
     void noTransferZoneMeansNoDispatcher() throws Exception {
         Running running = start(TestConfig.Zone.empty().withRules("bad.example CNAME .").withOrigin("local"));
 
