@@ -1,12 +1,18 @@
 package dev.rpzgate.config;
 
 import dev.rpzgate.observability.HitLogConfig;
+import io.smallrye.config.ConfigMappings;
+import io.smallrye.config.ConfigMappingInterface.Property;
 import io.smallrye.config.ConfigValue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -22,6 +28,10 @@ public final class SettingRanges {
 
     /** Largest TTL a DNS record may carry (RFC 2181 section 8), also the bound of every duration here. */
     static final long MAX_SECONDS = Integer.MAX_VALUE;
+
+    /** The words SmallRye Config's boolean converter reads as true, and their opposites. */
+    private static final Set<String> BOOLEAN_WORDS = Set.of("true", "false", "yes", "no", "on", "off", "y", "n",
+            "1", "0");
 
     private final Function<String, ConfigValue> rawValues;
     private final List<String> problems = new ArrayList<>();
@@ -54,7 +64,86 @@ public final class SettingRanges {
     public static List<String> problems(HitLogConfig hitLog, Function<String, ConfigValue> rawValues) {
         SettingRanges check = new SettingRanges(rawValues);
         check.atLeast("rpzgate.hit-log.queue-size", hitLog.queueSize(), 1);
+        if (hitLog.enabled()) {
+            hitLog.file().ifPresent(file -> check.writableFile("rpzgate.hit-log.file", Path.of(file)));
+        }
         return List.copyOf(check.problems);
+    }
+
+    /**
+     * Returns one line per boolean setting of {@code mappings} whose value is not a boolean word.
+     * SmallRye Config reads every word other than true, yes, on, y and 1 as false, so a typo such as
+     * {@code ture} would silently turn a feature like the policy-hit log off.
+     *
+     * @param indexes the indexes in use of an indexed property such as {@code rpzgate.policy.zones},
+     *                such as {@code SmallRyeConfig::getIndexedPropertiesIndexes}
+     */
+    public static List<String> booleanProblems(List<ConfigMappings.ConfigClass> mappings,
+                                               Function<String, List<Integer>> indexes,
+                                               Function<String, ConfigValue> rawValues) {
+        SettingRanges check = new SettingRanges(rawValues);
+        for (ConfigMappings.ConfigClass mapping : mappings) {
+            for (Map.Entry<String, Property> property : ConfigMappings.getProperties(mapping).entrySet()) {
+                if (isBoolean(property.getValue())) {
+                    for (String name : expandIndexes(property.getKey(), indexes)) {
+                        check.booleanWord(name);
+                    }
+                }
+            }
+        }
+        return List.copyOf(check.problems);
+    }
+
+    private static boolean isBoolean(Property property) {
+        Property value = property.isOptional() ? property.asOptional().getNestedProperty() : property;
+        if (value.isPrimitive()) {
+            return value.asPrimitive().getPrimitiveType() == boolean.class;
+        }
+        if (!value.isLeaf()) {
+            return false;
+        }
+        Class<?> type = value.asLeaf().getValueRawType();
+        return type == boolean.class || type == Boolean.class;
+    }
+
+    /** Returns {@code name} with each {@code [*]} replaced by every index in use, in order. */
+    private static List<String> expandIndexes(String name, Function<String, List<Integer>> indexes) {
+        int star = name.indexOf("[*]");
+        if (star < 0) {
+            return List.of(name);
+        }
+        List<String> names = new ArrayList<>();
+        String list = name.substring(0, star);
+        for (int index : indexes.apply(list)) {
+            names.addAll(expandIndexes(list + "[" + index + "]" + name.substring(star + 3), indexes));
+        }
+        return names;
+    }
+
+    /** Checks that {@code file} can be appended to or created, without creating it. */
+    private void writableFile(String property, Path file) {
+        Path directory = file.toAbsolutePath().getParent();
+        if (Files.isDirectory(file)) {
+            report(property, "a file, not a directory");
+        } else if (Files.exists(file)) {
+            if (!Files.isWritable(file)) {
+                report(property, "a file rpzgate may write; " + file + " is not writable");
+            }
+        } else if (!Files.isDirectory(directory)) {
+            report(property, "a file in an existing directory; create " + directory + " first");
+        } else if (!Files.isWritable(directory)) {
+            report(property, "a file in a directory rpzgate may write; " + directory + " is not writable");
+        }
+    }
+
+    private void booleanWord(String property) {
+        ConfigValue value = rawValues.apply(property);
+        if (value == null || value.getRawValue() == null) {
+            return;
+        }
+        if (!BOOLEAN_WORDS.contains(value.getRawValue().trim().toLowerCase(Locale.ROOT))) {
+            report(property, "true or false");
+        }
     }
 
     private void cache(RpzgateConfig.Cache cache) {

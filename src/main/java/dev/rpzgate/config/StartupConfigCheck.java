@@ -56,11 +56,26 @@ public class StartupConfigCheck {
         List<String> problems = new ArrayList<>(SettingRanges.problems(config, rawConfig::getConfigValue));
         problems.addAll(SettingRanges.problems(rawConfig.getConfigMapping(HitLogConfig.class),
                 rawConfig::getConfigValue));
+        problems.addAll(booleanProblems(rawConfig));
         if (problems.isEmpty()) {
             return;
         }
         // Not logged here too, because Quarkus prints the message to standard error.
         throw new ConfigurationException("rpzgate cannot start: " + String.join("\nrpzgate cannot start: ", problems));
+    }
+
+    /**
+     * Returns the boolean settings with a value that is not a boolean word. The check reads mapping
+     * metadata, like the environment check, so a failure in it is logged and start-up goes on.
+     */
+    private static List<String> booleanProblems(SmallRyeConfig rawConfig) {
+        try {
+            return SettingRanges.booleanProblems(MAPPINGS, rawConfig::getIndexedPropertiesIndexes,
+                    rawConfig::getConfigValue);
+        } catch (RuntimeException e) {
+            LOG.warnf("cannot check the boolean settings for typos (%s); start-up goes on", e);
+            return List.of();
+        }
     }
 
     /**

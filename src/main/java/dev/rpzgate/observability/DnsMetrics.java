@@ -15,6 +15,7 @@ import org.xbill.DNS.Rcode;
 
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -47,6 +48,8 @@ public final class DnsMetrics {
     private final Map<String, LongAdder> adders = new ConcurrentHashMap<>();
     private final Map<String, UpstreamCounters> upstreams = new ConcurrentHashMap<>();
     private final Map<String, ZoneCounters> zones = new ConcurrentHashMap<>();
+    /** Zones, and zone and reason pairs, whose gauges are registered. */
+    private final Set<String> registeredGauges = ConcurrentHashMap.newKeySet();
 
     public DnsMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -123,11 +126,20 @@ public final class DnsMetrics {
      * reloads; a zone not loaded yet reads NaN.
      */
     public void registerZone(String zone, PolicyStore store) {
+        // Each reload of a PolicyZone registers its zone again; Micrometer would warn about every repeat.
+        if (!registeredGauges.add(zone)) {
+            registerSkippedReasonsOf(zone, store);
+            return;
+        }
         gauge("rpzgate_policy_zone_serial", "SOA serial of the policy zone in force", zone, store,
                 PolicyZone::serial);
         gauge("rpzgate_policy_zone_rules", "Rules of the policy zone in force", zone, store, PolicyZone::ruleCount);
         gauge("rpzgate_policy_zone_skipped_records", "Records of the policy zone skipped because they cannot be policy",
                 zone, store, PolicyZone::skippedCount);
+        registerSkippedReasonsOf(zone, store);
+    }
+
+    private void registerSkippedReasonsOf(String zone, PolicyStore store) {
         for (PolicyZone loaded : store.loadedZones().zones()) {
             if (loaded.name().toString(true).equals(zone)) {
                 registerSkippedReasons(loaded, store);
@@ -147,6 +159,9 @@ public final class DnsMetrics {
 
     /** Registers the gauge of one zone's skipped records of one kind, {@link SkippedRecord#category()}. */
     private void skippedByReason(String zone, String reason, PolicyStore store) {
+        if (!registeredGauges.add(zone + " " + reason)) {
+            return;
+        }
         Gauge.builder("rpzgate_policy_zone_skipped_records_by_reason", store, current -> {
                     for (PolicyZone loaded : current.loadedZones().zones()) {
                         if (loaded.name().toString(true).equals(zone)) {

@@ -66,6 +66,7 @@ public class OperatorBootstrap {
         if (!enabledHere) {
             LOG.info("PolicyZone operator is off: no Kubernetes API server is configured "
                     + "(set rpzgate.operator.enabled=true to force it on); zones come from the configuration only");
+            noPolicyWarning(reloader.statuses().size()).ifPresent(LOG::warn);
             return;
         }
         KubernetesClient kubernetes = client.get();
@@ -89,6 +90,18 @@ public class OperatorBootstrap {
     }
 
     /** Returns whether the operator runs, or is about to run, in this process. */
+    /**
+     * Returns the warning for a replica without the operator that has {@code configuredZones} zones:
+     * with none, it forwards every query unfiltered, which a protective resolver must not do unnoticed.
+     */
+    static Optional<String> noPolicyWarning(int configuredZones) {
+        if (configuredZones > 0) {
+            return Optional.empty();
+        }
+        return Optional.of("no policy zones are configured and the PolicyZone operator is off, so every query is "
+                + "forwarded unfiltered; set rpzgate.policy.files or rpzgate.policy.zones[N] to enforce a policy");
+    }
+
     boolean enabled() {
         return enabledHere || shouldStart();
     }

@@ -45,7 +45,6 @@ public final class PolicyZoneBuilder {
     private static final Name DROP_TARGET = Name.fromConstantString("rpz-drop.");
     private static final Name TCP_ONLY_TARGET = Name.fromConstantString("rpz-tcp-only.");
     private static final Name NSDNAME_SUFFIX = Name.fromConstantString("rpz-nsdname.");
-    private static final String RPZ_PREFIX = "rpz-";
     /** Longest DNS name in wire format, RFC 1035 section 2.3.4. */
     private static final int MAX_NAME_OCTETS = 255;
 
@@ -142,19 +141,10 @@ public final class PolicyZoneBuilder {
         int triggerLabelIndex = owner.labels() - originLabels - 1;
         String triggerLabel = owner.getLabelString(triggerLabelIndex);
         TriggerType triggerType = triggerTypeOf(triggerLabel);
-        if (triggerType == null) {
-            skip(line, owner, "unknown rpz- trigger label " + triggerLabel);
-            return;
-        }
 
         boolean wildcard = owner.isWild();
         Name triggerBase = triggerOf(wildcard ? new Name(owner, 1) : owner);
         PolicyAction action = actionOf(record, triggerBase, wildcard);
-        if (action == null) {
-            Name target = ((CNAMERecord) record).getTarget();
-            skip(line, owner, "unknown rpz- action " + target);
-            return;
-        }
 
         if (action == PolicyAction.LOCAL_DATA && isOldIpPassthru(record, triggerBase, triggerType)) {
             action = PolicyAction.PASSTHRU;
@@ -499,7 +489,10 @@ public final class PolicyZoneBuilder {
         return state;
     }
 
-    /** Returns the action of a record, or null for a CNAME to an unknown {@code rpz-} name. */
+    /**
+     * Returns the action of a record. A CNAME to an unknown {@code rpz-} name, such as
+     * {@code rpz-foo.}, is a CNAME rewrite to that name, as BIND 9 reads it.
+     */
     private static PolicyAction actionOf(Record record, Name triggerBase, boolean wildcard) {
         if (!(record instanceof CNAMERecord cname)) {
             return PolicyAction.LOCAL_DATA;
@@ -520,9 +513,6 @@ public final class PolicyZoneBuilder {
             }
             if (target.equals(TCP_ONLY_TARGET)) {
                 return PolicyAction.TCP_ONLY;
-            }
-            if (target.getLabelString(0).regionMatches(true, 0, RPZ_PREFIX, 0, RPZ_PREFIX.length())) {
-                return null;
             }
         }
         boolean targetIsTrigger = wildcard
@@ -563,11 +553,11 @@ public final class PolicyZoneBuilder {
         };
     }
 
-    /** Returns the trigger type of the last label before the origin, or null for unknown rpz- labels. */
+    /**
+     * Returns the trigger type of the last label before the origin. Any other label, an unknown
+     * {@code rpz-} label such as {@code rpz-canary} included, makes a QNAME trigger, as in BIND 9.
+     */
     private static TriggerType triggerTypeOf(String label) {
-        if (!label.regionMatches(true, 0, RPZ_PREFIX, 0, RPZ_PREFIX.length())) {
-            return TriggerType.QNAME;
-        }
         if (label.equalsIgnoreCase("rpz-ip")) {
             return TriggerType.RESPONSE_IP;
         }
@@ -580,7 +570,7 @@ public final class PolicyZoneBuilder {
         if (label.equalsIgnoreCase("rpz-nsip")) {
             return TriggerType.NSIP;
         }
-        return null;
+        return TriggerType.QNAME;
     }
 
     private Name triggerOf(Name owner) {

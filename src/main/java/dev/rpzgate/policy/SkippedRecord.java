@@ -18,7 +18,7 @@ public record SkippedRecord(String file, int line, Name owner, String reason) {
     /**
      * Returns the kind of problem as a short fixed label, the {@code reason} tag of the
      * skipped-record metrics: {@code outside-origin}, {@code class-not-in}, {@code type-not-allowed},
-     * {@code unknown-trigger}, {@code unknown-action}, {@code invalid-trigger}, {@code apex-record},
+     * {@code invalid-trigger}, {@code apex-record},
      * {@code cname-and-other-data}, {@code conflicting-action}, {@code invalid-line} (a line of
      * a hosts file or domain list that gives no valid name), {@code name-too-long} or
      * {@code other}. It is derived from the reason text that {@link PolicyZoneBuilder} writes,
@@ -35,10 +35,6 @@ public record SkippedRecord(String file, int line, Name owner, String reason) {
             return "class-not-in";
         } else if (reason.endsWith("is not allowed as policy data")) {
             return "type-not-allowed";
-        } else if (reason.startsWith("unknown rpz- trigger")) {
-            return "unknown-trigger";
-        } else if (reason.startsWith("unknown rpz- action")) {
-            return "unknown-action";
         } else if (reason.startsWith("invalid ")) {
             return "invalid-trigger";
         } else if (reason.contains("zone apex")) {

@@ -19,6 +19,7 @@ import org.jboss.logging.Logger;
 import org.xbill.DNS.Master;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.Type;
 import org.xbill.DNS.TextParseException;
 
 /**
@@ -201,6 +202,9 @@ public final class RpzZoneFileLoader {
                 if (record == null) {
                     break;
                 }
+                if (record.getType() == Type.SOA && !record.getName().subdomain(origin)) {
+                    throw foreignSoa(source, file, stream.currentLine(), record.getName(), origin);
+                }
                 builder.add(record, stream.currentLine());
             }
             includes = stream.includes();
@@ -219,6 +223,18 @@ public final class RpzZoneFileLoader {
         }
         Path directory = file.toAbsolutePath().getParent();
         return parse(source, file.toString(), file, directory, origin, settings).zone();
+    }
+
+    /**
+     * Rejects a zone whose SOA record lies outside the zone origin, as BIND does. Such a file sets
+     * another origin with {@code $ORIGIN} or absolute names, so without this check every record
+     * would be skipped and the zone would load with no rules.
+     */
+    private static ZoneLoadException foreignSoa(String source, Path file, int line, Name soaOwner, Name origin) {
+        String reason = "the SOA record of " + soaOwner + " is outside the zone origin " + origin
+                + "; the file is zone " + soaOwner + ", so name the zone " + soaOwner
+                + " (the origin=path form of rpzgate.policy.files, or origin of a policy.zones entry)";
+        return new ZoneLoadException(describe(source, file, line, reason), file, line, null);
     }
 
     private static ZoneLoadException cannotRead(String source, Path file, IOException e) {

@@ -1,11 +1,14 @@
 package dev.rpzgate.config;
 
+import dev.rpzgate.observability.HitLogConfig;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import io.smallrye.config.SmallRyeConfig;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -101,6 +104,78 @@ class SettingRangesTest {
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessage("rpzgate cannot start: invalid value '0' for rpzgate.hit-log.queue-size"
                         + " (environment variable RPZGATE_HIT_LOG_QUEUE_SIZE): it must be 1 or more");
+    }
+
+    @Test
+    void hitLogFileInMissingDirectoryIsRejected(@TempDir Path directory) {
+        Path file = directory.resolve("missing/hits.jsonl");
+        SmallRyeConfig config = TestConfigs.build(Map.of(), Map.of("RPZGATE_HIT_LOG_FILE", file.toString()));
+
+        assertThatThrownBy(() -> StartupConfigCheck.check(TestConfigs.mapping(config), config, Map.of()))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessage("rpzgate cannot start: invalid value '" + file + "' for rpzgate.hit-log.file"
+                        + " (environment variable RPZGATE_HIT_LOG_FILE): it must be a file in an existing directory;"
+                        + " create " + directory.resolve("missing") + " first");
+    }
+
+    @Test
+    void hitLogFileThatIsDirectoryIsRejected(@TempDir Path directory) {
+        SmallRyeConfig config = TestConfigs.build(Map.of("rpzgate.hit-log.file", directory.toString()), Map.of());
+
+        assertThat(SettingRanges.problems(config.getConfigMapping(HitLogConfig.class), config::getConfigValue))
+                .containsExactly("invalid value '" + directory + "' for rpzgate.hit-log.file"
+                        + " (from PropertiesConfigSource[source=test application.properties]): it must be a file,"
+                        + " not a directory");
+    }
+
+    @Test
+    void hitLogFileIsNotCheckedWhenLogIsOff(@TempDir Path directory) {
+        SmallRyeConfig config = TestConfigs.build(Map.of("rpzgate.hit-log.file", directory.toString(),
+                "rpzgate.hit-log.enabled", "false"), Map.of());
+
+        assertThat(SettingRanges.problems(config.getConfigMapping(HitLogConfig.class), config::getConfigValue))
+                .isEmpty();
+    }
+
+    @Test
+    void newHitLogFileInExistingDirectoryIsValid(@TempDir Path directory) {
+        SmallRyeConfig config = TestConfigs.build(
+                Map.of("rpzgate.hit-log.file", directory.resolve("hits.jsonl").toString()), Map.of());
+
+        assertThat(SettingRanges.problems(config.getConfigMapping(HitLogConfig.class), config::getConfigValue))
+                .isEmpty();
+        assertThat(directory.resolve("hits.jsonl")).as("the check creates nothing").doesNotExist();
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "RPZGATE_HIT_LOG_ENABLED, ture, rpzgate.hit-log.enabled",
+            "RPZGATE_CACHE_ENABLED, maybe, rpzgate.cache.enabled",
+            "RPZGATE_CACHE_SERVE_STALE_ENABLED, flase, rpzgate.cache.serve-stale.enabled",
+            "RPZGATE_OPERATOR_ENABLED, auto, rpzgate.operator.enabled",
+            "RPZGATE_POLICY_ZONES_1__LOG, maybe, rpzgate.policy.zones[1].log",
+            "RPZGATE_POLICY_ZONES_1__SUBDOMAINS, yes please, rpzgate.policy.zones[1].subdomains",
+    })
+    void booleanTypoIsRejected(String variable, String value, String property) {
+        SmallRyeConfig config = TestConfigs.build(Map.of("rpzgate.policy.zones[0].file", "a.zone",
+                "rpzgate.policy.zones[1].file", "b.zone"), Map.of(variable, value));
+
+        assertThat(booleanProblems(config)).containsExactly("invalid value '" + value + "' for " + property
+                + " (environment variable " + variable + "): it must be true or false");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"true", "FALSE", "yes", "No", "on", "off", "1", "0", "y", "N"})
+    void booleanWordsAreValid(String value) {
+        SmallRyeConfig config = TestConfigs.build(Map.of("rpzgate.policy.zones[0].file", "a.zone",
+                "rpzgate.policy.zones[0].log", value, "rpzgate.hit-log.enabled", value), Map.of());
+
+        assertThat(booleanProblems(config)).isEmpty();
+    }
+
+    private static List<String> booleanProblems(SmallRyeConfig config) {
+        return SettingRanges.booleanProblems(StartupConfigCheck.MAPPINGS, config::getIndexedPropertiesIndexes,
+                config::getConfigValue);
     }
 
     @Test

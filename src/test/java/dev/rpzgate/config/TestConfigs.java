@@ -1,6 +1,7 @@
 package dev.rpzgate.config;
 
 import dev.rpzgate.observability.HitLogConfig;
+import dev.rpzgate.operator.OperatorConfig;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.runtime.configuration.MemorySizeConverter;
@@ -31,6 +32,7 @@ final class TestConfigs {
                 .withConverter(MemorySize.class, 200, new MemorySizeConverter())
                 .withMapping(RpzgateConfig.class)
                 .withMapping(HitLogConfig.class)
+                .withMapping(OperatorConfig.class)
                 .build();
     }
 

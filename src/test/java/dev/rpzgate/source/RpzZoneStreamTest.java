@@ -27,7 +27,7 @@ class RpzZoneStreamTest {
                 $TTL 60
                 @ SOA localhost. root.localhost. 42 3600 600 86400 60
                 bad.example CNAME .
-                x.example CNAME rpz-foo.
+                x.example DNAME target.example.
                 """;
 
         LoadedZone loaded = RpzZoneFileLoader.parse(text(zone), SOURCE, null, null, RPZ_LOCAL, SETTINGS);

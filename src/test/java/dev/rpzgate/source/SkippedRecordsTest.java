@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.rpzgate.policy.IpTriggerRule;
 import dev.rpzgate.policy.NsdnameRule;
 import dev.rpzgate.policy.PolicyAction;
+import dev.rpzgate.policy.PolicyRule;
 import dev.rpzgate.policy.PolicyZone;
 import dev.rpzgate.policy.SkippedRecord;
 import dev.rpzgate.policy.TriggerType;
@@ -83,14 +84,22 @@ class SkippedRecordsTest {
     }
 
     @Test
-    void unknownRpzActionIsSkipped() {
-        assertSkipped("bogus-action.example", "bogus-action.example", "unknown rpz- action rpz-bogus.");
-        assertThat(zone.matchQname(name("bogus-action.example."))).isNull();
+    void unknownRpzActionIsCnameRewrite() {
+        // BIND 9 reads a CNAME to an unknown rpz- name as a rewrite to that name.
+        PolicyRule rule = zone.matchQname(name("bogus-action.example."));
+
+        assertThat(skippedAt("bogus-action.example.")).isEmpty();
+        assertThat(rule.action()).isEqualTo(PolicyAction.LOCAL_DATA);
+        assertThat(rule.cname().getTarget()).isEqualTo(name("rpz-bogus."));
     }
 
     @Test
-    void unknownRpzTriggerIsSkipped() {
-        assertSkipped("trigger.rpz-bogus", "trigger.rpz-bogus", "unknown rpz- trigger label rpz-bogus");
+    void unknownRpzTriggerLabelIsQnameTrigger() {
+        // BIND 9 knows only rpz-ip, rpz-client-ip, rpz-nsdname and rpz-nsip; any other label is part of a QNAME.
+        PolicyRule rule = zone.matchQname(name("trigger.rpz-bogus."));
+
+        assertThat(skippedAt("trigger.rpz-bogus.")).isEmpty();
+        assertThat(rule.action()).isEqualTo(PolicyAction.NXDOMAIN);
     }
 
     @Test
@@ -220,22 +229,22 @@ class SkippedRecordsTest {
     @Test
     void ipTriggersDoNotMatchQnames() {
         assertThat(zone.matchQname(name("32.1.2.0.192.rpz-ip."))).isNull();
-        assertThat(zone.qnameRuleCount()).isEqualTo(5);
-        assertThat(zone.ruleCount()).isEqualTo(5 + 2 + 1 + 1 + 1);
+        assertThat(zone.qnameRuleCount()).isEqualTo(7);
+        assertThat(zone.ruleCount()).isEqualTo(7 + 2 + 1 + 1 + 1);
     }
 
     @Test
     void skippedListIsInLineOrder() {
         List<Integer> lines = zone.skipped().stream().map(SkippedRecord::line).toList();
         assertThat(lines).isSorted();
-        assertThat(zone.skipped()).hasSize(27);
+        assertThat(zone.skipped()).hasSize(25);
     }
 
     @Test
     void everySkippedRecordHasKnownCategory() {
         assertThat(zone.skipped()).extracting(SkippedRecord::category).doesNotContain("other");
         assertThat(zone.skipped()).extracting(SkippedRecord::category).contains("apex-record", "type-not-allowed",
-                "unknown-action", "unknown-trigger", "outside-origin", "cname-and-other-data", "conflicting-action",
+                "outside-origin", "cname-and-other-data", "conflicting-action",
                 "invalid-trigger");
     }
 }

@@ -35,6 +35,24 @@ class ZoneLoadErrorsTest {
     }
 
     @Test
+    void soaOutsideOriginNamesTheFilesZone(@TempDir Path directory) throws Exception {
+        Path file = directory.resolve("rpz100k.zone");
+        Files.writeString(file, "$ORIGIN rpz.bench.\n$TTL 300\n"
+                + "@ SOA ns.rpz.bench. admin.rpz.bench. 7 3600 600 86400 60\n"
+                + "@ NS ns.rpz.bench.\nbad.example CNAME .\n", StandardCharsets.US_ASCII);
+
+        ZoneLoadException error = catchThrowableOfType(ZoneLoadException.class,
+                () -> RpzZoneFileLoader.load(file, Name.fromString("rpz100k."), SETTINGS));
+
+        assertThat(error.getMessage()).isEqualTo("policy zone file " + file + " line 3: the SOA record of rpz.bench."
+                + " is outside the zone origin rpz100k.; the file is zone rpz.bench., so name the zone rpz.bench."
+                + " (the origin=path form of rpzgate.policy.files, or origin of a policy.zones entry)");
+        assertThat(error.line()).isEqualTo(3);
+        assertThat(RpzZoneFileLoader.load(file, Name.fromString("rpz.bench."), SETTINGS).ruleCount())
+                .as("loads under the zone the file names").isEqualTo(1);
+    }
+
+    @Test
     void errorInIncludeNamesIncludedFile() {
         Path file = zoneFile("include-error.rpz");
         Path included = zoneFile("included/broken.rpz");
