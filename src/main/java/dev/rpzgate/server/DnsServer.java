@@ -68,13 +68,11 @@ public class DnsServer {
     void onStart(@Observes StartupEvent event) throws Exception {
         try {
             reloader.start();
-        } catch (IllegalArgumentException e) {
-            // StartupConfigCheck rejects invalid zone settings before this runs, so this is a check
-            // that only the loader makes. Without a cause, so that Quarkus prints one line.
+        } catch (ZoneLoadException | IllegalArgumentException e) {
+            // StartupConfigCheck rejects invalid zone settings before this runs, so this is a zone
+            // file that cannot be read or parsed, whose message names the file and line, or a check
+            // that only the loader makes. Without a cause, so that Quarkus prints this one line.
             throw new ConfigurationException("rpzgate cannot start: " + e.getMessage());
-        } catch (ZoneLoadException e) {
-            LOG.errorf("rpzgate cannot start: %s", e.getMessage());
-            throw e;
         }
         notifyRouting.replace(reloader.notifyDispatcher());
 
