@@ -44,7 +44,7 @@ public final class ConfiguredZones {
      */
     public static List<ZoneSpec> read(RpzgateConfig.Policy config) {
         List<InvalidSettingException> problems = new ArrayList<>();
-        List<ZoneSpec> specs = read(config, problems);
+        List<ZoneSpec> specs = read(config, problems, false);
         if (!problems.isEmpty()) {
             throw problems.get(0);
         }
@@ -52,18 +52,25 @@ public final class ConfiguredZones {
     }
 
     /**
-     * Returns one problem for each zone whose settings are invalid, the first found in that zone,
-     * and the problems of the zones taken together, such as two zones of one name. Start-up reports
-     * them all at once.
+     * Returns the problems of every zone and of the zones taken together, such as two zones of one
+     * name, so that start-up can report them all at once. A zone gets one problem for a missing or
+     * second source, one for each of {@code format}, {@code action}, {@code origin}, {@code policy},
+     * {@code ede} and {@code client-cidrs} that is invalid on its own, and one for the first other
+     * problem found.
      */
     public static List<InvalidSettingException> problems(RpzgateConfig.Policy config) {
         List<InvalidSettingException> problems = new ArrayList<>();
-        read(config, problems);
+        read(config, problems, true);
         return problems;
     }
 
-    /** Reads the zones that are valid and adds a problem to {@code problems} for each that is not. */
-    private static List<ZoneSpec> read(RpzgateConfig.Policy config, List<InvalidSettingException> problems) {
+    /**
+     * Reads the zones that are valid and adds a problem to {@code problems} for each that is not.
+     *
+     * @param everyValue whether to check the values that need no other setting one by one as well
+     */
+    private static List<ZoneSpec> read(RpzgateConfig.Policy config, List<InvalidSettingException> problems,
+                                       boolean everyValue) {
         List<String> files = config.files().orElse(List.of());
         List<RpzgateConfig.Zone> zones = config.zones().orElse(List.of());
         if (!files.isEmpty() && !zones.isEmpty()) {
@@ -90,17 +97,47 @@ public final class ConfiguredZones {
         } else {
             for (int i = 0; i < zones.size(); i++) {
                 String setting = "rpzgate.policy.zones[" + i + "]";
+                List<InvalidSettingException> zoneProblems = everyValue ? valueProblems(zones.get(i), setting)
+                        : new ArrayList<>();
                 try {
                     specs.add(zone(zones.get(i), config, setting));
                 } catch (InvalidSettingException e) {
-                    problems.add(e);
+                    addUnlessReported(zoneProblems, e);
                 } catch (IllegalArgumentException e) {
-                    problems.add(new InvalidSettingException(setting, e.getMessage(), e));
+                    addUnlessReported(zoneProblems, new InvalidSettingException(setting, e.getMessage(), e));
                 }
+                problems.addAll(zoneProblems);
             }
         }
         checkUniqueNames(specs, problems);
         return specs;
+    }
+
+    /** Checks each value of {@code zone} that is valid or invalid whatever the other settings are. */
+    private static List<InvalidSettingException> valueProblems(RpzgateConfig.Zone zone, String setting) {
+        List<Runnable> checks = List.of(
+                () -> onlySource(zone, setting),
+                () -> format(zone, setting),
+                () -> zone.action().ifPresent(action -> listAction(action, setting)),
+                () -> zone.origin().ifPresent(origin -> parseOrigin(origin, setting)),
+                () -> policyOverride(zone, setting),
+                () -> extendedError(zone, setting),
+                () -> clientCidrs(zone, setting));
+        List<InvalidSettingException> problems = new ArrayList<>();
+        for (Runnable check : checks) {
+            try {
+                check.run();
+            } catch (InvalidSettingException e) {
+                problems.add(e);
+            }
+        }
+        return problems;
+    }
+
+    private static void addUnlessReported(List<InvalidSettingException> problems, InvalidSettingException problem) {
+        if (problems.stream().noneMatch(reported -> reported.property().equals(problem.property()))) {
+            problems.add(problem);
+        }
     }
 
     private static ZoneSpec fileEntry(String entry, ZoneSettings settings) {
@@ -126,12 +163,7 @@ public final class ConfiguredZones {
     public static ZoneSpec zone(RpzgateConfig.Zone zone, RpzgateConfig.Policy config, String setting) {
         ZoneSettings settings = settings(zone, config, setting);
         ZoneSource source = source(zone, settings, setting);
-        ZoneFormat format;
-        try {
-            format = ZoneFormat.parse(zone.format());
-        } catch (IllegalArgumentException e) {
-            throw new InvalidSettingException(setting + ".format", e.getMessage(), e);
-        }
+        ZoneFormat format = format(zone, setting);
         if (source instanceof ZoneSource.Transfer && format != ZoneFormat.RPZ) {
             throw new InvalidSettingException(setting + ".format", "a zone transfer carries an RPZ zone, not a "
                     + format.label() + " list; remove format");
@@ -162,22 +194,9 @@ public final class ConfiguredZones {
 
     /** Returns the one source of a zone, or throws naming the settings in conflict. */
     private static ZoneSource source(RpzgateConfig.Zone zone, ZoneSettings settings, String setting) {
-        Map<String, String> sources = new LinkedHashMap<>();
-        zone.file().ifPresent(value -> sources.put("file", value));
-        zone.url().ifPresent(value -> sources.put("url", value));
-        zone.rules().ifPresent(value -> sources.put("rules", value));
-        zone.transfer().ifPresent(value -> sources.put("transfer", value));
-        if (sources.isEmpty()) {
-            throw new InvalidSettingException(setting, "no source; set one of file, url, rules or transfer");
-        }
-        if (sources.size() > 1) {
-            List<String> kinds = List.copyOf(sources.keySet());
-            throw new InvalidSettingException(setting + "." + kinds.get(1), "cannot be set together with " + setting
-                    + "." + kinds.get(0) + "; set exactly one of file, url, rules or transfer");
-        }
-
-        String kind = sources.keySet().iterator().next();
-        String value = sources.get(kind);
+        Map.Entry<String, String> only = onlySource(zone, setting);
+        String kind = only.getKey();
+        String value = only.getValue();
         if (!kind.equals("transfer")) {
             TransferSettings.rejectOnOtherSource(zone, kind, setting);
         }
@@ -194,6 +213,24 @@ public final class ConfiguredZones {
             }
             default -> throw new IllegalStateException("unknown source setting " + kind);
         };
+    }
+
+    /** Returns the name and value of the one source setting of a zone, or throws when there are none or several. */
+    private static Map.Entry<String, String> onlySource(RpzgateConfig.Zone zone, String setting) {
+        Map<String, String> sources = new LinkedHashMap<>();
+        zone.file().ifPresent(value -> sources.put("file", value));
+        zone.url().ifPresent(value -> sources.put("url", value));
+        zone.rules().ifPresent(value -> sources.put("rules", value));
+        zone.transfer().ifPresent(value -> sources.put("transfer", value));
+        if (sources.isEmpty()) {
+            throw new InvalidSettingException(setting, "no source; set one of file, url, rules or transfer");
+        }
+        if (sources.size() > 1) {
+            List<String> kinds = List.copyOf(sources.keySet());
+            throw new InvalidSettingException(setting + "." + kinds.get(1), "cannot be set together with " + setting
+                    + "." + kinds.get(0) + "; set exactly one of file, url, rules or transfer");
+        }
+        return sources.entrySet().iterator().next();
     }
 
     private static Path path(String value, String setting) {
@@ -306,24 +343,9 @@ public final class ConfiguredZones {
 
     /** Reads one zone's settings, with {@code setting} naming it in errors. */
     static ZoneSettings settings(RpzgateConfig.Zone zone, RpzgateConfig.Policy config, String setting) {
-        PolicyOverride override;
-        ExtendedError ede;
-        try {
-            override = PolicyOverride.parse(zone.policy());
-        } catch (IllegalArgumentException e) {
-            throw new InvalidSettingException(setting + ".policy", e.getMessage(), e);
-        }
-        try {
-            ede = ExtendedError.parse(zone.ede());
-        } catch (IllegalArgumentException e) {
-            throw new InvalidSettingException(setting + ".ede", e.getMessage(), e);
-        }
-        ClientCidrs clientCidrs;
-        try {
-            clientCidrs = ClientCidrs.parse(zone.clientCidrs().orElse(List.of()));
-        } catch (IllegalArgumentException e) {
-            throw new InvalidSettingException(setting + ".client-cidrs", e.getMessage(), e);
-        }
+        PolicyOverride override = policyOverride(zone, setting);
+        ExtendedError ede = extendedError(zone, setting);
+        ClientCidrs clientCidrs = clientCidrs(zone, setting);
         Duration maxPolicyTtl = zone.maxPolicyTtl().orElse(config.maxPolicyTtl());
         if (maxPolicyTtl.isNegative()) {
             String property = zone.maxPolicyTtl().isPresent() ? setting + ".max-policy-ttl"
@@ -332,5 +354,37 @@ public final class ConfiguredZones {
         }
         return new ZoneSettings(maxPolicyTtl, override, zone.addSoa(), zone.log(),
                 zone.breakDnssec(), zone.recursiveOnly(), zone.nsdnameEnable(), zone.nsipEnable(), ede, clientCidrs);
+    }
+
+    private static ZoneFormat format(RpzgateConfig.Zone zone, String setting) {
+        try {
+            return ZoneFormat.parse(zone.format());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException(setting + ".format", e.getMessage(), e);
+        }
+    }
+
+    private static PolicyOverride policyOverride(RpzgateConfig.Zone zone, String setting) {
+        try {
+            return PolicyOverride.parse(zone.policy());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException(setting + ".policy", e.getMessage(), e);
+        }
+    }
+
+    private static ExtendedError extendedError(RpzgateConfig.Zone zone, String setting) {
+        try {
+            return ExtendedError.parse(zone.ede());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException(setting + ".ede", e.getMessage(), e);
+        }
+    }
+
+    private static ClientCidrs clientCidrs(RpzgateConfig.Zone zone, String setting) {
+        try {
+            return ClientCidrs.parse(zone.clientCidrs().orElse(List.of()));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException(setting + ".client-cidrs", e.getMessage(), e);
+        }
     }
 }

@@ -114,6 +114,28 @@ class ZoneSettingProblemsTest {
     }
 
     @Test
+    void everyInvalidValueOfOneZoneGetsALine() {
+        List<String> problems = problems(properties("rpzgate.policy.zones[0].file=/srv/a.txt;"
+                + "rpzgate.policy.zones[0].url=https://feeds.example/a.txt;rpzgate.policy.zones[0].format=adblock;"
+                + "rpzgate.policy.zones[0].policy=block;rpzgate.policy.zones[0].ede=loud;"
+                + "rpzgate.policy.zones[0].timeout=0s"), Map.of());
+
+        assertThat(problems).containsExactly(
+                "invalid value '0s' for rpzgate.policy.zones[0].timeout" + FROM_PROPERTIES
+                        + ": it must be above 0s and at most 2147483647s, such as 30s",
+                "invalid value 'https://feeds.example/a.txt' for rpzgate.policy.zones[0].url" + FROM_PROPERTIES
+                        + ": cannot be set together with rpzgate.policy.zones[0].file; set exactly one of file, url,"
+                        + " rules or transfer",
+                "invalid value 'adblock' for rpzgate.policy.zones[0].format" + FROM_PROPERTIES
+                        + ": unknown format 'adblock'; use rpz, hosts or domains",
+                "invalid value 'block' for rpzgate.policy.zones[0].policy" + FROM_PROPERTIES
+                        + ": invalid policy 'block': expected given, disabled, passthru, drop, nxdomain, nodata,"
+                        + " tcp-only, cname NAME, local-data-or-passthru or local-data-or-disabled",
+                "invalid value 'loud' for rpzgate.policy.zones[0].ede" + FROM_PROPERTIES
+                        + ": invalid ede 'loud': expected none, blocked, censored or filtered");
+    }
+
+    @Test
     void rangeProblemIsReportedOnce() {
         List<String> problems = problems(properties("rpzgate.policy.zones[0].url=https://feeds.example/a.rpz;"
                 + "rpzgate.policy.zones[0].timeout=-1s"), Map.of());
