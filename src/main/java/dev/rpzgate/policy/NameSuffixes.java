@@ -12,27 +12,29 @@ import org.xbill.DNS.Name;
  * <p>Written for the hot path: dnsjava 3.6 offers no allocation-free view of a name's bytes, and
  * {@code new Name(name, n)} copies the bytes and computes a fresh hash for every ancestor. This
  * class reads the private {@code name} byte array of {@code Name} through a {@link VarHandle}.
- * NOTE: that field is dnsjava's internal layout (checked against 3.6.4). A self-check at class
- * initialization compares it with {@link Name#toWireCanonical()} and {@link Name#hashCode()}; when
- * the field is missing, not accessible (such as in a native image without reflection data) or
- * differs, {@link #wire} falls back to {@code toWireCanonical()}, one array per call.
+ * NOTE: that field and the hash function are dnsjava's internals (checked against 3.6.4). A
+ * self-check at class initialization compares them with {@link Name#toWireCanonical()} and
+ * {@link Name#hashCode()}. When the field is missing, not accessible (such as in a native image
+ * without reflection data) or differs, {@link #readsInPlace()} returns false and callers build
+ * ancestor names as before.
  */
 final class NameSuffixes {
 
     private static final Logger LOG = Logger.getLogger(NameSuffixes.class);
 
-    /** dnsjava's {@code Name.name}, the wire form without compression, or null when it cannot be read. */
-    private static final VarHandle WIRE = wireHandle();
-
     /** 9 to the power of the index, modulo 2^32, for every byte position of a name of at most 255 bytes. */
     private static final int[] POWERS_OF_9 = powersOf9();
+
+    // Declared after POWERS_OF_9, because the self-check that computes it uses them.
+    /** dnsjava's {@code Name.name}, the wire form without compression, or null when it cannot be read. */
+    private static final VarHandle WIRE = wireHandle();
 
     private NameSuffixes() {
     }
 
     /**
-     * Returns the uncompressed wire form of {@code name}, in its own letter case. The array may be
-     * the name's own, so callers must not change it.
+     * Returns the uncompressed wire form of {@code name}, in its own letter case; the array may be
+     * the name's own, so callers must not change it. Without {@link #readsInPlace()} it is a copy.
      */
     static byte[] wire(Name name) {
         return WIRE != null ? (byte[]) WIRE.get(name) : name.toWireCanonical();
@@ -91,28 +93,37 @@ final class NameSuffixes {
     }
 
     private static VarHandle wireHandle() {
-        VarHandle handle;
         try {
-            handle = MethodHandles.privateLookupIn(Name.class, MethodHandles.lookup())
+            VarHandle handle = MethodHandles.privateLookupIn(Name.class, MethodHandles.lookup())
                     .findVarHandle(Name.class, "name", byte[].class);
+            if (!matchesDnsjava(handle)) {
+                LOG.warnf("dnsjava's Name layout or hash is not the one rpzgate expects; wildcard lookups build a"
+                        + " name per ancestor instead of reading the query name in place");
+                return null;
+            }
+            return handle;
         } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.debugf("cannot read dnsjava's Name bytes in place (%s); wildcard lookups copy each query name once", e);
+            LOG.debugf("cannot read dnsjava's Name bytes in place (%s); wildcard lookups build a name per ancestor", e);
             return null;
         }
+    }
+
+    /** Returns whether {@code handle} reads the wire form, and the hashes here equal dnsjava's, for a sample name. */
+    private static boolean matchesDnsjava(VarHandle handle) {
         Name sample = Name.fromConstantString("Www.Example.ORG.");
+        Name parent = new Name(sample, 1);
         byte[] inPlace = (byte[]) handle.get(sample);
         byte[] canonical = sample.toWireCanonical();
-        boolean same = inPlace != null && inPlace.length == canonical.length
-                && hash(inPlace, 0) == sample.hashCode()
-                && hash(inPlace, nextLabel(inPlace, 0)) == new Name(sample, 1).hashCode();
-        for (int i = 0; same && i < canonical.length; i++) {
-            same = lowercase(inPlace[i]) == (canonical[i] & 0xFF);
+        if (inPlace == null || inPlace.length != canonical.length) {
+            return false;
         }
-        if (!same) {
-            LOG.warnf("dnsjava's Name layout is not the one rpzgate expects; wildcard lookups copy each query name"
-                    + " once instead of reading it in place");
-            return null;
+        for (int i = 0; i < canonical.length; i++) {
+            if (lowercase(inPlace[i]) != (canonical[i] & 0xFF)) {
+                return false;
+            }
         }
-        return handle;
+        return hash(inPlace, 0) == sample.hashCode()
+                && hash(inPlace, nextLabel(inPlace, 0)) == parent.hashCode()
+                && stripLabel(inPlace, 0, sample.hashCode()) == parent.hashCode();
     }
 }

@@ -187,8 +187,8 @@ final class NameTriggerTable<T> {
      *
      * <p>The walk up to the closest encloser builds no {@link Name}: it derives each ancestor's
      * hash from the name's cached hash and compares stored names with the end of the name in place
-     * ({@link NameSuffixes}). So it allocates nothing either, unless dnsjava's layout cannot be
-     * read, when it copies the name once.
+     * ({@link NameSuffixes}). So it allocates nothing either, unless dnsjava's layout or hash is
+     * not the one {@code NameSuffixes} checks for, when it builds a name per ancestor as before.
      *
      * @param name the name to match, absolute
      * @return the rule, or null if none matches
@@ -207,6 +207,9 @@ final class NameTriggerTable<T> {
         // Ancestors with more labels than the longest name of the zone cannot exist in it, so the
         // walk starts at the first ancestor that is short enough.
         int firstStrip = Math.max(1, labels - maxNodeLabels);
+        if (!NameSuffixes.readsInPlace()) {
+            return matchByBuiltAncestors(name, firstStrip);
+        }
         byte[] wire = NameSuffixes.wire(name);
         int offset = 0;
         // Name.hashCode is cached in the name, and each ancestor's hash follows from it by removing labels.
@@ -225,6 +228,25 @@ final class NameTriggerTable<T> {
             }
             hash = NameSuffixes.stripLabel(wire, offset, hash);
             offset = NameSuffixes.nextLabel(wire, offset);
+        }
+        return null;
+    }
+
+    /**
+     * Walks up to the closest encloser building one {@link Name} per ancestor, for a dnsjava whose
+     * layout or hash {@link NameSuffixes} does not recognize.
+     */
+    @SuppressWarnings("unchecked")
+    private T matchByBuiltAncestors(Name name, int firstStrip) {
+        for (int strip = firstStrip; strip < name.labels(); strip++) {
+            Name ancestor = new Name(name, strip);
+            T rule = (T) wildcardRules.get(ancestor);
+            if (rule != null) {
+                return rule;
+            }
+            if (exactRules.containsKey(ancestor) || ancestors.containsKey(ancestor)) {
+                return null; // the closest encloser has no wildcard
+            }
         }
         return null;
     }
