@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,8 +22,10 @@ import java.util.function.Function;
  * component is built from it. SmallRye Config converts {@code -5s} to a negative duration without
  * complaint, and a component that checked its settings itself failed deep inside bean creation.
  *
- * <p>Of the per-zone settings only {@code rpzgate.policy.zones[N].max-policy-ttl} is checked here.
- * The others are checked where the zone is built, and the message names the setting.
+ * <p>The numeric settings of each zone, {@code rpzgate.policy.zones[N].refresh} and the like, are
+ * checked here too, whatever the zone's source. The other per-zone settings are checked where the
+ * zone is read, which throws {@link InvalidSettingException}; {@link #problems(RpzgateConfig, Function, List)}
+ * words those problems the same way.
  */
 public final class SettingRanges {
 
@@ -35,6 +38,7 @@ public final class SettingRanges {
 
     private final Function<String, ConfigValue> rawValues;
     private final List<String> problems = new ArrayList<>();
+    private final Set<String> reported = new HashSet<>();
 
     private SettingRanges(Function<String, ConfigValue> rawValues) {
         this.rawValues = rawValues;
@@ -47,6 +51,20 @@ public final class SettingRanges {
      *                  {@code SmallRyeConfig::getConfigValue}, for the message
      */
     public static List<String> problems(RpzgateConfig config, Function<String, ConfigValue> rawValues) {
+        return problems(config, rawValues, List.of());
+    }
+
+    /**
+     * Returns one line per setting out of range and one per {@code invalidSettings}, empty when
+     * there are none. An invalid setting whose property is already reported as out of range is left
+     * out, because the zone reader checks some of the same ranges.
+     *
+     * @param rawValues       the value of a property as written and where it came from, such as
+     *                        {@code SmallRyeConfig::getConfigValue}, for the message
+     * @param invalidSettings problems found by reading the settings, such as an unknown zone format
+     */
+    public static List<String> problems(RpzgateConfig config, Function<String, ConfigValue> rawValues,
+                                        List<InvalidSettingException> invalidSettings) {
         SettingRanges check = new SettingRanges(rawValues);
         check.cache(config.cache());
         check.upstream(config.upstream());
@@ -54,8 +72,12 @@ public final class SettingRanges {
         check.notNegative("rpzgate.policy.max-policy-ttl", config.policy().maxPolicyTtl());
         List<RpzgateConfig.Zone> zones = config.policy().zones().orElse(List.of());
         for (int i = 0; i < zones.size(); i++) {
-            String property = "rpzgate.policy.zones[" + i + "].max-policy-ttl";
-            zones.get(i).maxPolicyTtl().ifPresent(ttl -> check.notNegative(property, ttl));
+            check.zone("rpzgate.policy.zones[" + i + "]", zones.get(i));
+        }
+        for (InvalidSettingException invalid : invalidSettings) {
+            if (!check.reported.contains(invalid.property())) {
+                check.report(invalid);
+            }
         }
         return List.copyOf(check.problems);
     }
@@ -165,6 +187,24 @@ public final class SettingRanges {
         notNegative("rpzgate.cache.serve-stale.failure-recheck", cache.serveStale().failureRecheck());
     }
 
+    /** Checks the numeric settings of the zone that {@code setting}, such as {@code rpzgate.policy.zones[2]}, names. */
+    private void zone(String setting, RpzgateConfig.Zone zone) {
+        zone.maxPolicyTtl().ifPresent(ttl -> notNegative(setting + ".max-policy-ttl", ttl));
+        zone.refresh().ifPresent(refresh -> positive(setting + ".refresh", refresh, "10m or 1h"));
+        zone.retry().ifPresent(retry -> positive(setting + ".retry", retry, "1m or 10m"));
+        zone.expire().ifPresent(expire -> positive(setting + ".expire", expire, "7d or 28d"));
+        positive(setting + ".timeout", zone.timeout(), "30s");
+        positive(setting + ".transfer-timeout", zone.transferTimeout(), "2h");
+        if (zone.maxSize().asLongValue() < 1) {
+            report(setting + ".max-size", "1 byte or more, such as 256M");
+        }
+        zone.transferMaxRecords().filter(records -> records < 1)
+                .ifPresent(records -> report(setting + ".transfer-max-records", "1 or more; leave it unset for no limit"));
+        if (zone.removalGuard() && (zone.maxRemoval() <= 0 || zone.maxRemoval() >= 1)) {
+            report(setting + ".max-removal", "a share above 0 and below 1, such as 0.5 for half of the rules");
+        }
+    }
+
     private void upstream(RpzgateConfig.Upstream upstream) {
         positive("rpzgate.upstream.timeout", upstream.timeout());
         positive("rpzgate.upstream.query-timeout", upstream.queryTimeout());
@@ -183,8 +223,12 @@ public final class SettingRanges {
     }
 
     private void positive(String property, Duration value) {
+        positive(property, value, "500ms or 2s");
+    }
+
+    private void positive(String property, Duration value, String examples) {
         if (value.isNegative() || value.isZero() || value.getSeconds() > MAX_SECONDS) {
-            report(property, "above 0s and at most " + MAX_SECONDS + "s, such as 500ms or 2s");
+            report(property, "above 0s and at most " + MAX_SECONDS + "s, such as " + examples);
         }
     }
 
@@ -195,8 +239,22 @@ public final class SettingRanges {
     }
 
     private void report(String property, String allowed) {
+        reported.add(property);
         problems.add("invalid value " + raw(property) + " for " + property + source(property) + ": it must be "
                 + allowed);
+    }
+
+    /** Words a problem of the zone reader, whose property may be a group such as {@code rpzgate.policy.zones[1]}. */
+    private void report(InvalidSettingException invalid) {
+        String property = invalid.property();
+        reported.add(property);
+        ConfigValue value = rawValues.apply(property);
+        if (value == null || value.getRawValue() == null) {
+            problems.add("invalid setting " + property + ": " + invalid.reason());
+        } else {
+            problems.add("invalid value " + raw(property) + " for " + property + source(property) + ": "
+                    + invalid.reason());
+        }
     }
 
     private String raw(String property) {

@@ -2,6 +2,7 @@ package dev.rpzgate.config;
 
 import dev.rpzgate.observability.HitLogConfig;
 import dev.rpzgate.operator.OperatorConfig;
+import dev.rpzgate.source.ConfiguredZones;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import io.smallrye.config.ConfigMappings;
@@ -20,8 +21,9 @@ import java.util.Map;
 
 /**
  * Checks the configuration before any other start-up step: warns about {@code RPZGATE_} environment
- * variables that set nothing, and stops start-up when a setting is out of range. It observes the
- * start-up event ahead of {@code DnsServer}, whose beans are built from these settings.
+ * variables that set nothing, and stops start-up when a setting is out of range or a policy zone's
+ * settings are invalid. It observes the start-up event ahead of {@code DnsServer}, whose beans are
+ * built from these settings.
  */
 @ApplicationScoped
 public class StartupConfigCheck {
@@ -46,14 +48,15 @@ public class StartupConfigCheck {
 
     /**
      * Logs a warning for each unknown {@code RPZGATE_} variable of {@code environment}, then throws
-     * when a setting is out of range.
+     * when a setting is out of range or a policy zone's settings are invalid.
      *
      * @throws ConfigurationException with one line per invalid setting. Quarkus 3.33.2 prints the
      *                                message of this exception alone, without a stack trace, and exits
      */
     static void check(RpzgateConfig config, SmallRyeConfig rawConfig, Map<String, String> environment) {
         warnAboutUnknownVariables(environment);
-        List<String> problems = new ArrayList<>(SettingRanges.problems(config, rawConfig::getConfigValue));
+        List<String> problems = new ArrayList<>(SettingRanges.problems(config, rawConfig::getConfigValue,
+                ConfiguredZones.problems(config.policy())));
         problems.addAll(SettingRanges.problems(rawConfig.getConfigMapping(HitLogConfig.class),
                 rawConfig::getConfigValue));
         problems.addAll(booleanProblems(rawConfig));

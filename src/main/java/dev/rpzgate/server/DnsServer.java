@@ -69,8 +69,10 @@ public class DnsServer {
         try {
             reloader.start();
         } catch (ZoneLoadException | IllegalArgumentException e) {
-            LOG.errorf("rpzgate cannot start: %s", e.getMessage());
-            throw e;
+            // StartupConfigCheck rejects invalid zone settings before this runs, so this is a zone
+            // file that cannot be read or parsed, whose message names the file and line, or a check
+            // that only the loader makes. Without a cause, so that Quarkus prints this one line.
+            throw new ConfigurationException("rpzgate cannot start: " + e.getMessage());
         }
         notifyRouting.replace(reloader.notifyDispatcher());
 

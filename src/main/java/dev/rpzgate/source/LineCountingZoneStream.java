@@ -68,7 +68,7 @@ final class LineCountingZoneStream extends BufferedInputStream {
         return lastByte == '\n' ? completedLines : completedLines + 1;
     }
 
-    /** Returns the included files whose paths were rewritten, in the order of their directives. */
+    /** Returns the files named by the {@code $INCLUDE} directives of this stream, in the order of the directives. */
     List<Path> includes() {
         return List.copyOf(includes);
     }
@@ -199,6 +199,7 @@ final class LineCountingZoneStream extends BufferedInputStream {
         lineLength += count;
     }
 
+    /** Returns whether {@link #line} is an {@code $INCLUDE} directive, without decoding the line. */
     private boolean startsWithInclude() {
         if (lineLength <= INCLUDE.length() || line[0] != '$') {
             return false;
@@ -213,48 +214,69 @@ final class LineCountingZoneStream extends BufferedInputStream {
     }
 
     /**
-     * Replaces a relative path in the {@code $INCLUDE} line with an absolute, quoted one and keeps
-     * the rest of the line. The line is decoded and encoded as ISO-8859-1 because dnsjava's
-     * tokenizer turns each byte into one char.
+     * Returns whether {@code text}, one line of a zone file, is an {@code $INCLUDE} directive. dnsjava
+     * takes a directive only at the start of a line, in any letter case.
      */
-    private void rewriteInclude() throws IOException {
-        String text = new String(line, 0, lineLength, StandardCharsets.ISO_8859_1);
-        int position = INCLUDE.length();
-        while (text.charAt(position) == ' ' || text.charAt(position) == '\t') {
-            position++;
+    static boolean startsWithInclude(String text) {
+        if (text.length() <= INCLUDE.length() || !text.regionMatches(true, 0, INCLUDE, 0, INCLUDE.length())) {
+            return false;
         }
+        char next = text.charAt(INCLUDE.length());
+        return next == ' ' || next == '\t';
+    }
 
-        String path;
-        int restStart;
-        if (text.charAt(position) == '"') {
-            int close = text.indexOf('"', position + 1);
-            if (close < 0) {
-                return;
+    /**
+     * The file name of an {@code $INCLUDE} line as written, without quotes.
+     *
+     * @param path the file name, empty when the line has none
+     * @param restStart index in the line where the text after the file name starts
+     */
+    record IncludeDirective(String path, int restStart) {
+
+        /**
+         * Reads the file name of {@code text}, a line for which {@link #startsWithInclude(String)}
+         * holds, or returns null when a quoted name has no closing quote, which dnsjava reports.
+         */
+        static IncludeDirective parse(String text) {
+            int position = INCLUDE.length();
+            while (position < text.length() && (text.charAt(position) == ' ' || text.charAt(position) == '\t')) {
+                position++;
             }
-            path = text.substring(position + 1, close);
-            restStart = close + 1;
-        } else {
+            if (position < text.length() && text.charAt(position) == '"') {
+                int close = text.indexOf('"', position + 1);
+                return close < 0 ? null : new IncludeDirective(text.substring(position + 1, close), close + 1);
+            }
             int end = position;
             while (end < text.length() && " \t;()\"\r\n".indexOf(text.charAt(end)) < 0) {
                 end++;
             }
-            path = text.substring(position, end);
-            restStart = end;
+            return new IncludeDirective(text.substring(position, end), end);
         }
-        if (path.isEmpty()) {
-            // dnsjava reports the missing file name with its line number.
+    }
+
+    /**
+     * Replaces a relative path in the {@code $INCLUDE} line with an absolute, quoted one and keeps
+     * the rest of the line. The line is decoded and encoded as ISO-8859-1 because dnsjava's
+     * tokenizer turns each byte into one char. An absolute path is kept as written and listed too.
+     */
+    private void rewriteInclude() throws IOException {
+        String text = new String(line, 0, lineLength, StandardCharsets.ISO_8859_1);
+        IncludeDirective directive = IncludeDirective.parse(text);
+        if (directive == null || directive.path().isEmpty()) {
+            // dnsjava reports the missing quote or file name with its line number.
             return;
         }
 
         Path resolved;
         try {
-            Path includePath = Path.of(path);
+            Path includePath = Path.of(directive.path());
             if (includePath.isAbsolute()) {
+                includes.add(includePath.normalize());
                 return;
             }
             resolved = directory.resolve(includePath).normalize();
         } catch (InvalidPathException e) {
-            throw new IOException("invalid $INCLUDE path '" + path + "': " + e.getReason(), e);
+            throw new IOException("invalid $INCLUDE path '" + directive.path() + "': " + e.getReason(), e);
         }
         String resolvedText = resolved.toString();
         if (resolvedText.indexOf('"') >= 0
@@ -263,7 +285,8 @@ final class LineCountingZoneStream extends BufferedInputStream {
                     + " contains a double quote or a character outside ISO-8859-1, which dnsjava cannot read");
         }
 
-        String rewritten = text.substring(0, INCLUDE.length()) + " \"" + resolvedText + "\"" + text.substring(restStart);
+        String rewritten = text.substring(0, INCLUDE.length()) + " \"" + resolvedText + "\""
+                + text.substring(directive.restStart());
         byte[] bytes = rewritten.getBytes(StandardCharsets.ISO_8859_1);
         lineLength = 0;
         append(bytes, 0, bytes.length);

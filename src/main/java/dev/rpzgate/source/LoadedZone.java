@@ -10,8 +10,8 @@ import java.util.Objects;
  *
  * @param zone the zone
  * @param bytes size of the text it was read from, for log lines
- * @param includes files that the zone file read through {@code $INCLUDE} directives of its own, in
- *     the order read; an {@code $INCLUDE} inside an included file is read by dnsjava and not listed
+ * @param includes files that the zone file read through {@code $INCLUDE}, first those its own
+ *     directives name, in their order, then those that included files name, at any depth
  */
 public record LoadedZone(PolicyZone zone, long bytes, List<Path> includes) {
 

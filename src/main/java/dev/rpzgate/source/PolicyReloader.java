@@ -58,7 +58,7 @@ import java.util.function.Consumer;
  * built on the worker thread of its own source, so a large transfer can build beside a file or
  * URL load.
  *
- * <p>File zones, and the files they read through {@code $INCLUDE}, are watched with
+ * <p>File zones, and the files they read through {@code $INCLUDE} at any depth, are watched with
  * {@link ZoneFileWatcher} (inotify on Linux) so that an edit is in force within a fraction of a
  * second, and checked every 30 seconds as well, because inotify sees no change on network file
  * systems and loses events on overflow.

@@ -207,7 +207,7 @@ public final class RpzZoneFileLoader {
                 }
                 builder.add(record, stream.currentLine());
             }
-            includes = stream.includes();
+            includes = NestedIncludes.withNested(stream.includes());
         } catch (IOException e) {
             throw cannotRead(source, file, e);
         }

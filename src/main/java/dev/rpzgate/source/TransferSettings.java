@@ -1,5 +1,6 @@
 package dev.rpzgate.source;
 
+import dev.rpzgate.config.InvalidSettingException;
 import dev.rpzgate.config.RpzgateConfig;
 import dev.rpzgate.policy.ZoneSettings;
 import dev.rpzgate.source.transfer.TransferLimits;
@@ -33,7 +34,7 @@ final class TransferSettings {
      * @param primaries the value of {@code transfer}
      * @param origin the zone name, which the configuration must give for a transfer
      * @param setting the zone's setting, such as {@code rpzgate.policy.zones[2]}
-     * @throws IllegalArgumentException naming the setting when a value is invalid
+     * @throws InvalidSettingException naming the setting when a value is invalid
      */
     static ZoneSource.Transfer read(RpzgateConfig.Zone zone, String primaries, Name origin, ZoneSettings settings,
                                     String setting) {
@@ -46,7 +47,7 @@ final class TransferSettings {
         ConfiguredZones.positive(zone.transferTimeout(), setting + ".transfer-timeout");
         long maxRecords = zone.transferMaxRecords().orElse(Long.MAX_VALUE);
         if (maxRecords < 1) {
-            throw new IllegalArgumentException(setting + ".transfer-max-records: must be at least 1, not " + maxRecords);
+            throw new InvalidSettingException(setting + ".transfer-max-records", "must be at least 1, not " + maxRecords);
         }
         TransferLimits limits = new TransferLimits(maxRecords, Long.MAX_VALUE, zone.transferTimeout());
 
@@ -62,7 +63,7 @@ final class TransferSettings {
      * {@code source}. {@code transfer-timeout} is not checked, because its default makes it look
      * set on every zone.
      *
-     * @throws IllegalArgumentException naming the first such setting
+     * @throws InvalidSettingException naming the first such setting
      */
     static void rejectOnOtherSource(RpzgateConfig.Zone zone, String source, String setting) {
         Map<String, Optional<?>> transferOnly = new LinkedHashMap<>();
@@ -75,7 +76,7 @@ final class TransferSettings {
         transferOnly.put("expire", zone.expire());
         for (Map.Entry<String, Optional<?>> entry : transferOnly.entrySet()) {
             if (entry.getValue().isPresent()) {
-                throw new IllegalArgumentException(setting + "." + entry.getKey() + ": applies to zone transfers "
+                throw new InvalidSettingException(setting + "." + entry.getKey(), "applies to zone transfers "
                         + "only, and this zone is read from " + source + "; remove it or set transfer in place of "
                         + source);
             }
@@ -89,14 +90,14 @@ final class TransferSettings {
             try {
                 primary = ZoneTransferConfig.parsePrimary(entry);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(setting + ": " + e.getMessage(), e);
+                throw new InvalidSettingException(setting, e.getMessage(), e);
             }
             if (primary.getPort() == 0) {
-                throw new IllegalArgumentException(setting + ": invalid primary '" + entry + "': port 0; give the "
+                throw new InvalidSettingException(setting, "invalid primary '" + entry + "': port 0; give the "
                         + "port the primary listens on, or none for 53");
             }
             if (primaries.contains(primary)) {
-                throw new IllegalArgumentException(setting + ": primary '" + entry + "' is listed twice");
+                throw new InvalidSettingException(setting, "primary '" + entry + "' is listed twice");
             }
             primaries.add(primary);
         }
@@ -112,12 +113,12 @@ final class TransferSettings {
                 hostPort = HostPort.parse(entry, 0);
                 address = hostPort.toSocketAddress();
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(setting + ": invalid address '" + entry + "'; give IP addresses "
+                throw new InvalidSettingException(setting, "invalid address '" + entry + "'; give IP addresses "
                         + "such as 192.0.2.53 or 2001:db8::53", e);
             }
             if (hostPort.port() != 0) {
                 // A NOTIFY may come from any source port, so a port here would mislead.
-                throw new IllegalArgumentException(setting + ": '" + entry + "' has a port; give the address alone");
+                throw new InvalidSettingException(setting, "'" + entry + "' has a port; give the address alone");
             }
             sources.add(address.getAddress());
         }
@@ -129,7 +130,7 @@ final class TransferSettings {
         List<String> entries = new ArrayList<>();
         for (String entry : value.split(",", -1)) {
             if (entry.isBlank()) {
-                throw new IllegalArgumentException(setting + ": empty entry in '" + value
+                throw new InvalidSettingException(setting, "empty entry in '" + value
                         + "'; separate IP addresses with single commas");
             }
             entries.add(entry.strip());
@@ -142,17 +143,17 @@ final class TransferSettings {
         Optional<String> secret = zone.tsigSecret();
         if (name.isEmpty() && secret.isEmpty()) {
             if (zone.tsigAlgorithm().isPresent()) {
-                throw new IllegalArgumentException(setting + ".tsig-algorithm: set without a TSIG key; set "
+                throw new InvalidSettingException(setting + ".tsig-algorithm", "set without a TSIG key; set "
                         + "tsig-key-name and tsig-secret too, or remove it");
             }
             return null;
         }
         if (name.isEmpty()) {
-            throw new IllegalArgumentException(setting + ".tsig-key-name: missing; a TSIG key needs both "
+            throw new InvalidSettingException(setting + ".tsig-key-name", "missing; a TSIG key needs both "
                     + "tsig-key-name and tsig-secret");
         }
         if (secret.isEmpty()) {
-            throw new IllegalArgumentException(setting + ".tsig-secret: missing; a TSIG key needs both "
+            throw new InvalidSettingException(setting + ".tsig-secret", "missing; a TSIG key needs both "
                     + "tsig-key-name and tsig-secret");
         }
 
@@ -160,20 +161,20 @@ final class TransferSettings {
         try {
             keyName = Name.fromString(name.get().strip(), Name.root);
         } catch (TextParseException e) {
-            throw new IllegalArgumentException(setting + ".tsig-key-name: invalid name '" + name.get() + "': "
+            throw new InvalidSettingException(setting + ".tsig-key-name", "invalid name '" + name.get() + "': "
                     + e.getMessage(), e);
         }
         Name algorithm;
         try {
             algorithm = TsigKey.parseAlgorithm(zone.tsigAlgorithm().orElse(null));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(setting + ".tsig-algorithm: " + e.getMessage(), e);
+            throw new InvalidSettingException(setting + ".tsig-algorithm", e.getMessage(), e);
         }
         try {
             return new TsigKey(keyName, algorithm, secret.get());
         } catch (IllegalArgumentException e) {
             // TsigKey's messages about the secret leave the secret out.
-            throw new IllegalArgumentException(setting + ".tsig-secret: " + e.getMessage(), e);
+            throw new InvalidSettingException(setting + ".tsig-secret", e.getMessage(), e);
         }
     }
 

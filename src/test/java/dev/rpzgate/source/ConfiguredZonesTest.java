@@ -94,9 +94,11 @@ class ConfiguredZonesTest {
 
         assertRejected("rpzgate.policy.zones[1]: no source; set one of file, url, rules or transfer",
                 good, TestConfig.Zone.empty());
-        assertRejected("rpzgate.policy.zones[0]: file and url are both set; set exactly one source",
+        assertRejected("rpzgate.policy.zones[0].url: cannot be set together with rpzgate.policy.zones[0].file; "
+                + "set exactly one of file, url, rules or transfer",
                 TestConfig.Zone.file("/srv/a.rpz").withUrl("https://feeds.example/a.rpz"));
-        assertRejected("rpzgate.policy.zones[0]: url and transfer are both set; set exactly one source",
+        assertRejected("rpzgate.policy.zones[0].transfer: cannot be set together with rpzgate.policy.zones[0].url; "
+                + "set exactly one of file, url, rules or transfer",
                 TestConfig.Zone.url("https://feeds.example/a.rpz").withTransfer("192.0.2.53").withOrigin("xfr"));
         assertRejected("rpzgate.policy.zones[1].url: 'ftp://feeds.example/a.rpz' is not an http or https URL",
                 good, TestConfig.Zone.url("ftp://feeds.example/a.rpz"));

@@ -97,12 +97,12 @@ class LineCountingZoneStreamTest {
     }
 
     @Test
-    void absoluteIncludeIsKept() throws IOException {
+    void absoluteIncludeIsKeptAndListed() throws IOException {
         String text = "$INCLUDE /etc/rpz/more.rpz\n";
         LineCountingZoneStream stream = streamOf(text);
 
         assertThat(readAll(stream)).isEqualTo(text);
-        assertThat(stream.includes()).isEmpty();
+        assertThat(stream.includes()).containsExactly(Path.of("/etc/rpz/more.rpz"));
     }
 
     @Test

@@ -123,6 +123,46 @@ class PolicyReloaderFileTest {
     }
 
     @Test
+    void nestedIncludedFileChangeIsReloaded() throws Exception {
+        // The second level sits in a directory of its own, named relative to the first-level file
+        // as dnsjava resolves it, so only a watch on that directory sees the edit within AWAIT.
+        Path includes = Files.createDirectory(directory.resolve("includes"));
+        Path deeper = Files.createDirectory(includes.resolve("deeper"));
+        Path nested = deeper.resolve("leaf.rpz");
+        Files.writeString(nested, "old.example CNAME .\n");
+        Files.writeString(includes.resolve("part.rpz"), "part.example CNAME .\n$INCLUDE deeper/leaf.rpz\n");
+        Path file = directory.resolve("watched.rpz");
+        Files.writeString(file, zone(1, "main.example") + "$INCLUDE includes/part.rpz\n");
+        start(TestConfig.Zone.file(file.toString()));
+        assertThat(matches("old.example.")).isTrue();
+
+        saveByRename(nested, "new.example CNAME .\n");
+
+        await().atMost(AWAIT).until(() -> matches("new.example."));
+        assertThat(matches("old.example.")).isFalse();
+        assertThat(matches("part.example.")).isTrue();
+        assertThat(matches("main.example.")).isTrue();
+        assertThat(status().loads()).isEqualTo(2);
+    }
+
+    @Test
+    void absoluteIncludeChangeIsReloaded() throws Exception {
+        Path elsewhere = Files.createDirectory(directory.resolve("elsewhere"));
+        Path included = elsewhere.resolve("part.rpz");
+        Files.writeString(included, "old.example CNAME .\n");
+        Path file = directory.resolve("watched.rpz");
+        Files.writeString(file, zone(1, "main.example") + "$INCLUDE " + included.toAbsolutePath() + "\n");
+        start(TestConfig.Zone.file(file.toString()));
+        assertThat(matches("old.example.")).isTrue();
+
+        saveByRename(included, "new.example CNAME .\n");
+
+        await().atMost(AWAIT).until(() -> matches("new.example."));
+        assertThat(matches("old.example.")).isFalse();
+        assertThat(status().loads()).isEqualTo(2);
+    }
+
+    @Test
     void fileWrittenInPlaceIsReloaded() throws Exception {
         Path file = directory.resolve("watched.txt");
         Files.writeString(file, "old.example\n");
