@@ -13,8 +13,8 @@ import org.xbill.DNS.Name;
  * {@link Name#hashCode}, which dnsjava caches in the name. Values are never null.
  *
  * <p>Not thread-safe while it is written. {@link NameTriggerTable} stops writing to a map before it
- * publishes it, and readers then only call {@link #get}, {@link #containsKey} and the ancestor
- * lookups, which allocate nothing.
+ * publishes it, and readers then only call {@link #get} and {@link #containsKey}, which allocate
+ * nothing.
  */
 final class NameMap {
 
@@ -64,23 +64,6 @@ final class NameMap {
 
     boolean containsKey(Name key) {
         return find(key) >= 0;
-    }
-
-    /**
-     * Returns the value stored for the ancestor of {@code name} that is {@code strip} labels
-     * shorter, or null, without building that ancestor.
-     *
-     * @param strip labels to drop, from 1 to {@code name.labels() - 1}
-     * @param hash the ancestor's {@link Name#hashCode()}, from {@link NameSuffixes#hash}
-     */
-    Object getAncestor(Name name, int strip, int hash) {
-        int index = findAncestor(name, name.labels() - strip, hash);
-        return index < 0 ? null : values[index];
-    }
-
-    /** Returns whether the map has the ancestor of {@code name} that is {@code strip} labels shorter. */
-    boolean containsAncestor(Name name, int strip, int hash) {
-        return findAncestor(name, name.labels() - strip, hash) >= 0;
     }
 
     /** Returns the stored key equal to {@code key}, or null, so a caller can share that name instead of keeping its own. */
@@ -160,31 +143,9 @@ final class NameMap {
         return -1;
     }
 
-    /**
-     * Finds the key with {@code labels} labels that {@code name} ends with. {@link Name#subdomain}
-     * compares the stored key with the end of {@code name} in place, ignoring ASCII case, and the
-     * label count makes that suffix equality.
-     */
-    private int findAncestor(Name name, int labels, int hash) {
-        int mask = keys.length - 1;
-        int index = slot(hash);
-        Name stored;
-        while ((stored = keys[index]) != null) {
-            if (stored.hashCode() == hash && stored.labels() == labels && name.subdomain(stored)) {
-                return index;
-            }
-            index = (index + 1) & mask;
-        }
-        return -1;
-    }
-
     private int slot(Name key) {
-        return slot(key.hashCode());
-    }
-
-    private int slot(int hash) {
         // Fibonacci hashing spreads the low-entropy bits of Name.hashCode over the whole table.
-        return (hash * 0x9E3779B9) >>> shift;
+        return (key.hashCode() * 0x9E3779B9) >>> shift;
     }
 
     /**

@@ -185,10 +185,9 @@ final class NameTriggerTable<T> {
      * {@code a.b.example.} but never {@code example.} itself, and {@code *.b.example.} wins over
      * {@code *.example.} for {@code a.b.example.}. Matching ignores ASCII case.
      *
-     * <p>The walk up to the closest encloser builds no {@link Name}: it derives each ancestor's
-     * hash from the name's cached hash and compares stored names with the end of the name in place
-     * ({@link NameSuffixes}). So it allocates nothing either, unless dnsjava's layout or hash is
-     * not the one {@code NameSuffixes} checks for, when it builds a name per ancestor as before.
+     * <p>NOTE: the walk up to the closest encloser makes one dnsjava {@link Name} per ancestor it
+     * visits, because dnsjava offers no allocation-free view of a suffix. Exact matches and tables
+     * without wildcards allocate nothing.
      *
      * @param name the name to match, absolute
      * @return the rule, or null if none matches
@@ -207,40 +206,9 @@ final class NameTriggerTable<T> {
         // Ancestors with more labels than the longest name of the zone cannot exist in it, so the
         // walk starts at the first ancestor that is short enough.
         int firstStrip = Math.max(1, labels - maxNodeLabels);
-        if (!NameSuffixes.readsInPlace()) {
-            return matchByBuiltAncestors(name, firstStrip);
-        }
-        byte[] wire = NameSuffixes.wire(name);
-        int offset = 0;
-        // Name.hashCode is cached in the name, and each ancestor's hash follows from it by removing labels.
-        int hash = name.hashCode();
-        for (int strip = 0; strip < firstStrip; strip++) {
-            hash = NameSuffixes.stripLabel(wire, offset, hash);
-            offset = NameSuffixes.nextLabel(wire, offset);
-        }
         for (int strip = firstStrip; strip < labels; strip++) {
-            rule = (T) wildcardRules.getAncestor(name, strip, hash);
-            if (rule != null) {
-                return rule;
-            }
-            if (exactRules.containsAncestor(name, strip, hash) || ancestors.containsAncestor(name, strip, hash)) {
-                return null; // the closest encloser has no wildcard
-            }
-            hash = NameSuffixes.stripLabel(wire, offset, hash);
-            offset = NameSuffixes.nextLabel(wire, offset);
-        }
-        return null;
-    }
-
-    /**
-     * Walks up to the closest encloser building one {@link Name} per ancestor, for a dnsjava whose
-     * layout or hash {@link NameSuffixes} does not recognize.
-     */
-    @SuppressWarnings("unchecked")
-    private T matchByBuiltAncestors(Name name, int firstStrip) {
-        for (int strip = firstStrip; strip < name.labels(); strip++) {
             Name ancestor = new Name(name, strip);
-            T rule = (T) wildcardRules.get(ancestor);
+            rule = (T) wildcardRules.get(ancestor);
             if (rule != null) {
                 return rule;
             }
