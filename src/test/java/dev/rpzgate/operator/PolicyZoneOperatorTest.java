@@ -176,10 +176,12 @@ class PolicyZoneOperatorTest {
         assertThat(condition(created, "Degraded").getStatus()).isEqualTo("False");
         Awaitility.await().until(() -> "1/1".equals(fetch("blocks").getStatus().replicas));
 
-        PolicyZone update = fetch("blocks");
-        update.getSpec().source.rules = "$TTL 60\n@ SOA localhost. h.localhost. 7 1 1 1 1\nother.test CNAME .\n"
-                + "blocked.test CNAME rpz-passthru.\n";
-        zones().resource(update).update();
+        // edit() reads the latest version, because the leader may write status at any time.
+        zones().withName("blocks").edit(zone -> {
+            zone.getSpec().source.rules = "$TTL 60\n@ SOA localhost. h.localhost. 7 1 1 1 1\nother.test CNAME .\n"
+                    + "blocked.test CNAME rpz-passthru.\n";
+            return zone;
+        });
 
         Awaitility.await().until(() -> rcode("other.test.") == Rcode.NXDOMAIN);
         assertThat(rcode("blocked.test.")).as("now PASSTHRU").isEqualTo(Rcode.NOERROR);
@@ -198,9 +200,10 @@ class PolicyZoneOperatorTest {
         zones().resource(inline("strict", "bad.test CNAME .\n")).create();
         Awaitility.await().until(() -> ready(fetch("strict"), 1));
 
-        PolicyZone broken = fetch("strict");
-        broken.getSpec().source.rules = "bad.test CNAME .\nworse.test IN BOGUS x\n";
-        zones().resource(broken).update();
+        zones().withName("strict").edit(zone -> {
+            zone.getSpec().source.rules = "bad.test CNAME .\nworse.test IN BOGUS x\n";
+            return zone;
+        });
 
         long generation = fetch("strict").getMetadata().getGeneration();
         Awaitility.await().until(() -> {
@@ -503,8 +506,11 @@ class PolicyZoneOperatorTest {
             assertThat(replica.enforced()).containsEntry("held/slow", 1L);
             assertThat(store.current().matchQname(Name.fromString("one.test."))).isNotNull();
 
-            first.getSpec().source.rules = "two.test CNAME .\n";
-            PolicyZone second = heldZones.resource(first).update();
+            // edit() reads the latest version, because the replica may have written status since.
+            PolicyZone second = heldZones.withName("slow").edit(zone -> {
+                zone.getSpec().source.rules = "two.test CNAME .\n";
+                return zone;
+            });
             assertThat(second.getMetadata().getGeneration()).isEqualTo(2L);
             reloader.hold();
             applying = reconciler.submit(() -> replica.apply(second, name -> Optional.empty(),
@@ -527,8 +533,10 @@ class PolicyZoneOperatorTest {
             assertThat(store.current().matchQname(Name.fromString("two.test."))).isNotNull();
             assertThat(store.current().matchQname(Name.fromString("one.test."))).isNull();
 
-            second.getSpec().source.rules = "three.test IN BOGUS x\n";
-            PolicyZone third = heldZones.resource(second).update();
+            PolicyZone third = heldZones.withName("slow").edit(zone -> {
+                zone.getSpec().source.rules = "three.test IN BOGUS x\n";
+                return zone;
+            });
             reloader.hold();
             applying = reconciler.submit(() -> replica.apply(third, name -> Optional.empty(),
                     name -> Optional.empty()));
