@@ -52,6 +52,8 @@ public final class PolicyHitLog implements AutoCloseable {
     private final boolean enabled;
     private final String destination;
     private final OutputStream out;
+    /** Whether the writer closes {@link #out} when it stops: true for a file, false for standard output. */
+    private final boolean ownsStream;
     private final int batchLimit;
     private final int capacity;
     private final Queue<byte[]> queue = new ConcurrentLinkedQueue<>();
@@ -65,14 +67,16 @@ public final class PolicyHitLog implements AutoCloseable {
     private final Thread writer;
     private volatile boolean closing;
 
-    private PolicyHitLog(boolean enabled, String destination, OutputStream out, int batchLimit, int capacity) {
+    private PolicyHitLog(boolean enabled, String destination, OutputStream out, boolean ownsStream, int batchLimit,
+                         int capacity) {
         this.enabled = enabled;
         this.destination = destination;
         this.out = out;
+        this.ownsStream = ownsStream;
         this.batchLimit = batchLimit;
         this.capacity = capacity;
         if (enabled) {
-            writer = new Thread(this::drain, "rpzgate-policy-hit-log");
+            writer = new Thread(this::run, "rpzgate-policy-hit-log");
             writer.setDaemon(true);
             writer.start();
         } else {
@@ -83,23 +87,23 @@ public final class PolicyHitLog implements AutoCloseable {
     /** Returns a log that writes to standard output, holding up to {@code capacity} lines not yet written. */
     public static PolicyHitLog toStandardOutput(int capacity) {
         return new PolicyHitLog(true, "standard output", new FileOutputStream(FileDescriptor.out),
-                STDOUT_BATCH, capacity);
+                false, STDOUT_BATCH, capacity);
     }
 
     /** Returns a log that appends to {@code file}, creating it if it does not exist. */
     public static PolicyHitLog toFile(Path file, int capacity) throws IOException {
-        return new PolicyHitLog(true, file.toString(), new FileOutputStream(file.toFile(), true), FILE_BATCH,
-                capacity);
+        return new PolicyHitLog(true, file.toString(), new FileOutputStream(file.toFile(), true), true,
+                FILE_BATCH, capacity);
     }
 
     /** Returns a log that writes to {@code out} in writes of at most {@code batchLimit} bytes. */
     static PolicyHitLog toStream(OutputStream out, int batchLimit, int capacity) {
-        return new PolicyHitLog(true, "the test stream", out, batchLimit, capacity);
+        return new PolicyHitLog(true, "the test stream", out, false, batchLimit, capacity);
     }
 
     /** Returns a log that writes nothing. */
     public static PolicyHitLog disabled() {
-        return new PolicyHitLog(false, "nowhere", OutputStream.nullOutputStream(), STDOUT_BATCH, 0);
+        return new PolicyHitLog(false, "nowhere", OutputStream.nullOutputStream(), false, STDOUT_BATCH, 0);
     }
 
     /** Returns whether hit lines are written, so a caller can skip building the fields of one. */
@@ -185,7 +189,7 @@ public final class PolicyHitLog implements AutoCloseable {
         return true;
     }
 
-    /** Writes the lines still queued and stops the writer. */
+    /** Writes the lines still queued, stops the writer and closes the file it wrote to. */
     @Override
     public void close() {
         if (!enabled || closing) {
@@ -197,6 +201,29 @@ public final class PolicyHitLog implements AutoCloseable {
             writer.join(TimeUnit.SECONDS.toMillis(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run() {
+        try {
+            drain();
+        } finally {
+            closeStream();
+        }
+    }
+
+    /**
+     * Closes a file stream once the writer is done with it. Standard output stays open, because
+     * the service log still writes to it.
+     */
+    private void closeStream() {
+        if (!ownsStream) {
+            return;
+        }
+        try {
+            out.close();
+        } catch (IOException e) {
+            LOG.warnf("policy-hit log: closing %s failed: %s", destination, e.getMessage());
         }
     }
 

@@ -2,21 +2,28 @@ package dev.rpzgate.observability;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class PolicyHitLogTest {
+
+    private static final Path OPEN_FILES = Path.of("/proc/self/fd");
 
     @Test
     void lineHasEveryFieldAsJson() {
@@ -145,12 +152,44 @@ class PolicyHitLogTest {
     }
 
     @Test
+    void closeReleasesTheFile(@TempDir Path directory) throws Exception {
+        assumeTrue(Files.isDirectory(OPEN_FILES), "needs " + OPEN_FILES + " to list open files");
+        Path file = directory.resolve("hits.log");
+        try (PolicyHitLog log = PolicyHitLog.toFile(file, 100)) {
+            hit(log, "kept.example.");
+            assertThat(log.awaitWritten(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(openDescriptorsOf(file)).as("open while the log runs").isNotEmpty();
+        }
+
+        assertThat(Files.readString(file)).contains("kept.example.");
+        assertThat(openDescriptorsOf(file)).as("closed with the log").isEmpty();
+    }
+
+    @Test
     void disabledLogWritesNothing() {
         try (PolicyHitLog log = PolicyHitLog.disabled()) {
             assertThat(log.enabled()).isFalse();
             hit(log, "any.example.");
             assertThat(log.awaitWritten(1, TimeUnit.SECONDS)).isTrue();
         }
+    }
+
+    /** Returns the file descriptors of this process that are open on {@code file}. */
+    private static List<Path> openDescriptorsOf(Path file) throws IOException {
+        Path target = file.toRealPath();
+        List<Path> open = new ArrayList<>();
+        try (Stream<Path> descriptors = Files.list(OPEN_FILES)) {
+            for (Path descriptor : descriptors.toList()) {
+                try {
+                    if (Files.readSymbolicLink(descriptor).equals(target)) {
+                        open.add(descriptor);
+                    }
+                } catch (IOException e) {
+                    // The descriptor of the listing itself, or one closed since, has no link to read.
+                }
+            }
+        }
+        return open;
     }
 
     private static void hit(PolicyHitLog log, String qname) {
