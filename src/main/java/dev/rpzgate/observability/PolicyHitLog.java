@@ -66,6 +66,9 @@ public final class PolicyHitLog implements AutoCloseable {
     private final ThreadLocal<LineBuffer> buffers = ThreadLocal.withInitial(LineBuffer::new);
     private final Thread writer;
     private volatile boolean closing;
+    // Used by the writer thread alone.
+    private long lastDropWarning = System.nanoTime() - DROP_WARNING_INTERVAL_NANOS;
+    private long droppedAtWarning;
 
     private PolicyHitLog(boolean enabled, String destination, OutputStream out, boolean ownsStream, int batchLimit,
                          int capacity) {
@@ -231,8 +234,6 @@ public final class PolicyHitLog implements AutoCloseable {
         byte[] batch = new byte[batchLimit];
         int length = 0;
         int inBatch = 0;
-        long lastDropWarning = System.nanoTime() - DROP_WARNING_INTERVAL_NANOS;
-        long droppedAtWarning = 0;
         int idlePolls = 0;
         while (true) {
             byte[] line = queue.poll();
@@ -258,15 +259,7 @@ public final class PolicyHitLog implements AutoCloseable {
                 length = 0;
                 inBatch = 0;
             }
-            long droppedNow = dropped.sum();
-            if (droppedNow > droppedAtWarning && System.nanoTime() - lastDropWarning >= DROP_WARNING_INTERVAL_NANOS) {
-                LOG.warnf("policy-hit log: %d lines dropped since the last warning (%d in all), because %s did "
-                        + "not keep up or the queue of %d lines was full; the hits are still counted in "
-                        + "rpzgate_policy_hits_total", droppedNow - droppedAtWarning, droppedNow, destination,
-                        capacity);
-                droppedAtWarning = droppedNow;
-                lastDropWarning = System.nanoTime();
-            }
+            warnAboutDrops();
             if (closing) {
                 if (queue.isEmpty()) {
                     return;
@@ -301,6 +294,22 @@ public final class PolicyHitLog implements AutoCloseable {
                     lines, destination, e.getMessage());
         }
         handled.addAndGet(lines);
+        // Checked after every write, not only when the queue runs empty, because under the sustained
+        // load that makes lines drop the queue never runs empty.
+        warnAboutDrops();
+    }
+
+    /** Logs the lines dropped since the last warning, at most once per {@link #DROP_WARNING_INTERVAL_NANOS}. */
+    private void warnAboutDrops() {
+        long droppedNow = dropped.sum();
+        if (droppedNow == droppedAtWarning || System.nanoTime() - lastDropWarning < DROP_WARNING_INTERVAL_NANOS) {
+            return;
+        }
+        LOG.warnf("policy-hit log: %d lines dropped since the last warning (%d in all), because %s did "
+                + "not keep up or the queue of %d lines was full; the hits are still counted in "
+                + "rpzgate_policy_hits_total", droppedNow - droppedAtWarning, droppedNow, destination, capacity);
+        droppedAtWarning = droppedNow;
+        lastDropWarning = System.nanoTime();
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.rpzgate.observability;
 
+import dev.rpzgate.testing.LogCapture;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -111,6 +113,26 @@ class PolicyHitLogTest {
         assertThat(out.text()).doesNotContain("dropped1.example.", "dropped2.example.");
         assertThat(registry.get("rpzgate_policy_hit_log_dropped").functionCounter().count()).isEqualTo(2.0);
         assertThat(registry.get("rpzgate_policy_hit_log_lines").functionCounter().count()).isEqualTo(2.0);
+    }
+
+    @Test
+    void dropsAreReportedWhileQueueIsBusy() throws Exception {
+        SteppingStream out = new SteppingStream();
+        try (LogCapture warnings = LogCapture.start(PolicyHitLog.class.getName());
+             // A limit below one line's length sends each line in a write of its own, so the writer
+             // never finds the queue empty between the writes below.
+             PolicyHitLog log = PolicyHitLog.toStream(out, 64, 1)) {
+            hit(log, "first.example.");
+            assertThat(out.entered.tryAcquire(10, TimeUnit.SECONDS)).as("the writer is in its first write").isTrue();
+            hit(log, "queued.example.");
+            hit(log, "dropped.example.");
+
+            out.permits.release();
+            assertThat(out.entered.tryAcquire(10, TimeUnit.SECONDS)).as("the writer is in its second write").isTrue();
+
+            assertThat(warnings.lines()).anySatisfy(line -> assertThat(line).contains("1 lines dropped"));
+            out.permits.release(100);
+        }
     }
 
     @Test
@@ -234,6 +256,24 @@ class PolicyHitLogTest {
             entered.countDown();
             try {
                 release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            super.write(b, off, len);
+        }
+    }
+
+    /** Holds each write until a permit is released, so a test can stop the writer between two writes. */
+    private static final class SteppingStream extends RecordingStream {
+
+        final Semaphore entered = new Semaphore(0);
+        final Semaphore permits = new Semaphore(0);
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            entered.release();
+            try {
+                permits.tryAcquire(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
