@@ -69,6 +69,7 @@ public final class PolicyHitLog implements AutoCloseable {
     // Used by the writer thread alone.
     private long lastDropWarning = System.nanoTime() - DROP_WARNING_INTERVAL_NANOS;
     private long droppedAtWarning;
+    private boolean writesFailing;
 
     private PolicyHitLog(boolean enabled, String destination, OutputStream out, boolean ownsStream, int batchLimit,
                          int capacity) {
@@ -288,10 +289,19 @@ public final class PolicyHitLog implements AutoCloseable {
             out.write(batch, 0, length);
             out.flush();
             written.add(lines);
+            if (writesFailing) {
+                writesFailing = false;
+                LOG.infof("policy-hit log: writing to %s works again", destination);
+            }
         } catch (IOException e) {
             dropped.add(lines);
-            LOG.warnf("policy-hit log: writing %d lines to %s failed: %s; the next lines are tried again",
-                    lines, destination, e.getMessage());
+            // Logged once per run of failures, because a full disk fails every batch; the drop
+            // warning and rpzgate_policy_hit_log_dropped count the lines lost meanwhile.
+            if (!writesFailing) {
+                writesFailing = true;
+                LOG.warnf("policy-hit log: writing %d lines to %s failed: %s; the next lines are tried again"
+                        + " and counted as dropped until a write succeeds", lines, destination, e.getMessage());
+            }
         }
         handled.addAndGet(lines);
         // Checked after every write, not only when the queue runs empty, because under the sustained

@@ -153,6 +153,25 @@ class PolicyHitLogTest {
     }
 
     @Test
+    void repeatedWriteFailuresWarnOnce() {
+        FailingStream out = new FailingStream();
+        try (LogCapture warnings = LogCapture.start(PolicyHitLog.class.getName());
+             PolicyHitLog log = PolicyHitLog.toStream(out, PolicyHitLog.STDOUT_BATCH, 100)) {
+            for (int i = 0; i < 3; i++) {
+                hit(log, "lost" + i + ".example.");
+                assertThat(log.awaitWritten(10, TimeUnit.SECONDS)).isTrue();
+            }
+            out.failing = false;
+            hit(log, "kept.example.");
+            assertThat(log.awaitWritten(10, TimeUnit.SECONDS)).isTrue();
+
+            assertThat(warnings.lines()).filteredOn(line -> line.contains("failed")).hasSize(1);
+            assertThat(warnings.lines()).filteredOn(line -> line.contains("works again")).hasSize(1);
+        }
+        assertThat(out.lines()).hasSize(1);
+    }
+
+    @Test
     void closeWritesQueuedLines() throws Exception {
         BlockingStream out = new BlockingStream();
         // A limit below one line's length also sends each line in a write of its own.
@@ -276,6 +295,20 @@ class PolicyHitLogTest {
                 permits.tryAcquire(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+            super.write(b, off, len);
+        }
+    }
+
+    /** Fails every write until told otherwise, as a full disk would. */
+    private static final class FailingStream extends RecordingStream {
+
+        volatile boolean failing = true;
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) throws IOException {
+            if (failing) {
+                throw new IOException("No space left on device");
             }
             super.write(b, off, len);
         }
