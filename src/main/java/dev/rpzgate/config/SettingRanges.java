@@ -6,6 +6,7 @@ import io.smallrye.config.ConfigMappingInterface.Property;
 import io.smallrye.config.ConfigValue;
 
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -87,7 +88,7 @@ public final class SettingRanges {
         SettingRanges check = new SettingRanges(rawValues);
         check.atLeast("rpzgate.hit-log.queue-size", hitLog.queueSize(), 1);
         if (hitLog.enabled()) {
-            hitLog.file().ifPresent(file -> check.writableFile("rpzgate.hit-log.file", Path.of(file)));
+            hitLog.file().ifPresent(file -> check.writableFile("rpzgate.hit-log.file", file));
         }
         return List.copyOf(check.problems);
     }
@@ -142,8 +143,15 @@ public final class SettingRanges {
         return names;
     }
 
-    /** Checks that {@code file} can be appended to or created, without creating it. */
-    private void writableFile(String property, Path file) {
+    /** Checks that {@code path} can be appended to or created, without creating it. */
+    private void writableFile(String property, String path) {
+        Path file;
+        try {
+            file = Path.of(path);
+        } catch (InvalidPathException e) {
+            report(property, "a valid file path; " + e.getReason());
+            return;
+        }
         Path directory = file.toAbsolutePath().getParent();
         if (Files.isDirectory(file)) {
             report(property, "a file, not a directory");
