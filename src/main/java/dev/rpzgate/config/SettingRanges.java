@@ -75,8 +75,11 @@ public final class SettingRanges {
         for (int i = 0; i < zones.size(); i++) {
             check.zone("rpzgate.policy.zones[" + i + "]", zones.get(i));
         }
+        // Only the range problems mask a reader's problem: two reader problems of one property, such
+        // as two invalid entries of rpzgate.policy.files, are both reported.
+        Set<String> outOfRange = Set.copyOf(check.reported);
         for (InvalidSettingException invalid : invalidSettings) {
-            if (!check.reported.contains(invalid.property())) {
+            if (!outOfRange.contains(invalid.property())) {
                 check.report(invalid);
             }
         }

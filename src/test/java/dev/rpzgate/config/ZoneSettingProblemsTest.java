@@ -183,6 +183,18 @@ class ZoneSettingProblemsTest {
     }
 
     @Test
+    void everyInvalidFilesEntryIsReported() {
+        List<String> problems = problems(properties("rpzgate.policy.files=/srv/.rpz,/srv/.hosts"), Map.of());
+
+        String value = "invalid value '/srv/.rpz,/srv/.hosts' for rpzgate.policy.files" + FROM_PROPERTIES;
+        assertThat(problems).containsExactly(
+                value + ": cannot name policy zone file /srv/.rpz after its file name; set the origin with an"
+                        + " origin=path entry",
+                value + ": cannot name policy zone file /srv/.hosts after its file name; set the origin with an"
+                        + " origin=path entry");
+    }
+
+    @Test
     void startupStopsWithoutStackTrace() {
         SmallRyeConfig config = TestConfigs.build(properties("rpzgate.policy.zones[0].file=/srv/a.rpz;"
                 + "rpzgate.policy.zones[0].url=https://feeds.example/a.rpz"), Map.of("RPZGATE_POLICY_ZONES_0__REFRESH", "-5s"));
