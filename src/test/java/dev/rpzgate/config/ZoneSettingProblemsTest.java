@@ -195,6 +195,14 @@ class ZoneSettingProblemsTest {
     }
 
     @Test
+    void zoneFileWithoutUsableNameAsksForOrigin() {
+        List<String> problems = problems(properties("rpzgate.policy.zones[0].file=/srv/.rpz"), Map.of());
+
+        assertThat(problems).containsExactly("invalid setting rpzgate.policy.zones[0].origin: cannot name the zone"
+                + " after the file name of /srv/.rpz; set rpzgate.policy.zones[0].origin");
+    }
+
+    @Test
     void startupStopsWithoutStackTrace() {
         SmallRyeConfig config = TestConfigs.build(properties("rpzgate.policy.zones[0].file=/srv/a.rpz;"
                 + "rpzgate.policy.zones[0].url=https://feeds.example/a.rpz"), Map.of("RPZGATE_POLICY_ZONES_0__REFRESH", "-5s"));
