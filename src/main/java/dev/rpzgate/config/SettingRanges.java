@@ -6,6 +6,7 @@ import io.smallrye.config.ConfigMappingInterface.Property;
 import io.smallrye.config.ConfigValue;
 
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -74,8 +75,11 @@ public final class SettingRanges {
         for (int i = 0; i < zones.size(); i++) {
             check.zone("rpzgate.policy.zones[" + i + "]", zones.get(i));
         }
+        // Only the range problems mask a reader's problem: two reader problems of one property, such
+        // as two invalid entries of rpzgate.policy.files, are both reported.
+        Set<String> outOfRange = Set.copyOf(check.reported);
         for (InvalidSettingException invalid : invalidSettings) {
-            if (!check.reported.contains(invalid.property())) {
+            if (!outOfRange.contains(invalid.property())) {
                 check.report(invalid);
             }
         }
@@ -87,7 +91,7 @@ public final class SettingRanges {
         SettingRanges check = new SettingRanges(rawValues);
         check.atLeast("rpzgate.hit-log.queue-size", hitLog.queueSize(), 1);
         if (hitLog.enabled()) {
-            hitLog.file().ifPresent(file -> check.writableFile("rpzgate.hit-log.file", Path.of(file)));
+            hitLog.file().ifPresent(file -> check.writableFile("rpzgate.hit-log.file", file));
         }
         return List.copyOf(check.problems);
     }
@@ -142,8 +146,15 @@ public final class SettingRanges {
         return names;
     }
 
-    /** Checks that {@code file} can be appended to or created, without creating it. */
-    private void writableFile(String property, Path file) {
+    /** Checks that {@code path} can be appended to or created, without creating it. */
+    private void writableFile(String property, String path) {
+        Path file;
+        try {
+            file = Path.of(path);
+        } catch (InvalidPathException e) {
+            report(property, "a valid file path; " + e.getReason());
+            return;
+        }
         Path directory = file.toAbsolutePath().getParent();
         if (Files.isDirectory(file)) {
             report(property, "a file, not a directory");

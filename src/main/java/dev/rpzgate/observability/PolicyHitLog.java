@@ -52,6 +52,8 @@ public final class PolicyHitLog implements AutoCloseable {
     private final boolean enabled;
     private final String destination;
     private final OutputStream out;
+    /** Whether the writer closes {@link #out} when it stops: true for a file, false for standard output. */
+    private final boolean ownsStream;
     private final int batchLimit;
     private final int capacity;
     private final Queue<byte[]> queue = new ConcurrentLinkedQueue<>();
@@ -64,15 +66,21 @@ public final class PolicyHitLog implements AutoCloseable {
     private final ThreadLocal<LineBuffer> buffers = ThreadLocal.withInitial(LineBuffer::new);
     private final Thread writer;
     private volatile boolean closing;
+    // Used by the writer thread alone.
+    private long lastDropWarning = System.nanoTime() - DROP_WARNING_INTERVAL_NANOS;
+    private long droppedAtWarning;
+    private boolean writesFailing;
 
-    private PolicyHitLog(boolean enabled, String destination, OutputStream out, int batchLimit, int capacity) {
+    private PolicyHitLog(boolean enabled, String destination, OutputStream out, boolean ownsStream, int batchLimit,
+                         int capacity) {
         this.enabled = enabled;
         this.destination = destination;
         this.out = out;
+        this.ownsStream = ownsStream;
         this.batchLimit = batchLimit;
         this.capacity = capacity;
         if (enabled) {
-            writer = new Thread(this::drain, "rpzgate-policy-hit-log");
+            writer = new Thread(this::run, "rpzgate-policy-hit-log");
             writer.setDaemon(true);
             writer.start();
         } else {
@@ -83,23 +91,23 @@ public final class PolicyHitLog implements AutoCloseable {
     /** Returns a log that writes to standard output, holding up to {@code capacity} lines not yet written. */
     public static PolicyHitLog toStandardOutput(int capacity) {
         return new PolicyHitLog(true, "standard output", new FileOutputStream(FileDescriptor.out),
-                STDOUT_BATCH, capacity);
+                false, STDOUT_BATCH, capacity);
     }
 
     /** Returns a log that appends to {@code file}, creating it if it does not exist. */
     public static PolicyHitLog toFile(Path file, int capacity) throws IOException {
-        return new PolicyHitLog(true, file.toString(), new FileOutputStream(file.toFile(), true), FILE_BATCH,
-                capacity);
+        return new PolicyHitLog(true, file.toString(), new FileOutputStream(file.toFile(), true), true,
+                FILE_BATCH, capacity);
     }
 
     /** Returns a log that writes to {@code out} in writes of at most {@code batchLimit} bytes. */
     static PolicyHitLog toStream(OutputStream out, int batchLimit, int capacity) {
-        return new PolicyHitLog(true, "the test stream", out, batchLimit, capacity);
+        return new PolicyHitLog(true, "the test stream", out, false, batchLimit, capacity);
     }
 
     /** Returns a log that writes nothing. */
     public static PolicyHitLog disabled() {
-        return new PolicyHitLog(false, "nowhere", OutputStream.nullOutputStream(), STDOUT_BATCH, 0);
+        return new PolicyHitLog(false, "nowhere", OutputStream.nullOutputStream(), false, STDOUT_BATCH, 0);
     }
 
     /** Returns whether hit lines are written, so a caller can skip building the fields of one. */
@@ -185,7 +193,7 @@ public final class PolicyHitLog implements AutoCloseable {
         return true;
     }
 
-    /** Writes the lines still queued and stops the writer. */
+    /** Writes the lines still queued, stops the writer and closes the file it wrote to. */
     @Override
     public void close() {
         if (!enabled || closing) {
@@ -200,12 +208,33 @@ public final class PolicyHitLog implements AutoCloseable {
         }
     }
 
+    private void run() {
+        try {
+            drain();
+        } finally {
+            closeStream();
+        }
+    }
+
+    /**
+     * Closes a file stream once the writer is done with it. Standard output stays open, because
+     * the service log still writes to it.
+     */
+    private void closeStream() {
+        if (!ownsStream) {
+            return;
+        }
+        try {
+            out.close();
+        } catch (IOException e) {
+            LOG.warnf("policy-hit log: closing %s failed: %s", destination, e.getMessage());
+        }
+    }
+
     private void drain() {
         byte[] batch = new byte[batchLimit];
         int length = 0;
         int inBatch = 0;
-        long lastDropWarning = System.nanoTime() - DROP_WARNING_INTERVAL_NANOS;
-        long droppedAtWarning = 0;
         int idlePolls = 0;
         while (true) {
             byte[] line = queue.poll();
@@ -231,15 +260,7 @@ public final class PolicyHitLog implements AutoCloseable {
                 length = 0;
                 inBatch = 0;
             }
-            long droppedNow = dropped.sum();
-            if (droppedNow > droppedAtWarning && System.nanoTime() - lastDropWarning >= DROP_WARNING_INTERVAL_NANOS) {
-                LOG.warnf("policy-hit log: %d lines dropped since the last warning (%d in all), because %s did "
-                        + "not keep up or the queue of %d lines was full; the hits are still counted in "
-                        + "rpzgate_policy_hits_total", droppedNow - droppedAtWarning, droppedNow, destination,
-                        capacity);
-                droppedAtWarning = droppedNow;
-                lastDropWarning = System.nanoTime();
-            }
+            warnAboutDrops();
             if (closing) {
                 if (queue.isEmpty()) {
                     return;
@@ -268,12 +289,37 @@ public final class PolicyHitLog implements AutoCloseable {
             out.write(batch, 0, length);
             out.flush();
             written.add(lines);
+            if (writesFailing) {
+                writesFailing = false;
+                LOG.infof("policy-hit log: writing to %s works again", destination);
+            }
         } catch (IOException e) {
             dropped.add(lines);
-            LOG.warnf("policy-hit log: writing %d lines to %s failed: %s; the next lines are tried again",
-                    lines, destination, e.getMessage());
+            // Logged once per run of failures, because a full disk fails every batch; the drop
+            // warning and rpzgate_policy_hit_log_dropped count the lines lost meanwhile.
+            if (!writesFailing) {
+                writesFailing = true;
+                LOG.warnf("policy-hit log: writing %d lines to %s failed: %s; the next lines are tried again"
+                        + " and counted as dropped until a write succeeds", lines, destination, e.getMessage());
+            }
         }
         handled.addAndGet(lines);
+        // Checked after every write, not only when the queue runs empty, because under the sustained
+        // load that makes lines drop the queue never runs empty.
+        warnAboutDrops();
+    }
+
+    /** Logs the lines dropped since the last warning, at most once per {@link #DROP_WARNING_INTERVAL_NANOS}. */
+    private void warnAboutDrops() {
+        long droppedNow = dropped.sum();
+        if (droppedNow == droppedAtWarning || System.nanoTime() - lastDropWarning < DROP_WARNING_INTERVAL_NANOS) {
+            return;
+        }
+        LOG.warnf("policy-hit log: %d lines dropped since the last warning (%d in all), because %s did "
+                + "not keep up or the queue of %d lines was full; the hits are still counted in "
+                + "rpzgate_policy_hits_total", droppedNow - droppedAtWarning, droppedNow, destination, capacity);
+        droppedAtWarning = droppedNow;
+        lastDropWarning = System.nanoTime();
     }
 
     /**

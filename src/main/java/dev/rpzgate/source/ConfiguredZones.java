@@ -294,7 +294,11 @@ public final class ConfiguredZones {
             try {
                 return RpzZoneFileLoader.defaultOrigin(file.path());
             } catch (ZoneLoadException e) {
-                throw new InvalidSettingException(setting + ".origin", e.getMessage(), e);
+                // Worded here, because the loader's message suggests the origin=path entry of
+                // rpzgate.policy.files, which a zone of rpzgate.policy.zones does not have.
+                String detail = e.getCause() == null ? "" : ": " + e.getCause().getMessage();
+                throw new InvalidSettingException(setting + ".origin", "cannot name the zone after the file name of "
+                        + file.path() + detail + "; set " + setting + ".origin", e);
             }
         }
         if (source instanceof ZoneSource.Url url) {

@@ -129,6 +129,16 @@ class SettingRangesTest {
     }
 
     @Test
+    void hitLogFileWithInvalidPathIsReported() {
+        SmallRyeConfig config = TestConfigs.build(Map.of("rpzgate.hit-log.file", "hits\u0000.jsonl"), Map.of());
+
+        assertThat(SettingRanges.problems(config.getConfigMapping(HitLogConfig.class), config::getConfigValue))
+                .containsExactly("invalid value 'hits\u0000.jsonl' for rpzgate.hit-log.file"
+                        + " (from PropertiesConfigSource[source=test application.properties]): it must be a valid"
+                        + " file path; Nul character not allowed");
+    }
+
+    @Test
     void hitLogFileIsNotCheckedWhenLogIsOff(@TempDir Path directory) {
         SmallRyeConfig config = TestConfigs.build(Map.of("rpzgate.hit-log.file", directory.toString(),
                 "rpzgate.hit-log.enabled", "false"), Map.of());

@@ -183,6 +183,26 @@ class ZoneSettingProblemsTest {
     }
 
     @Test
+    void everyInvalidFilesEntryIsReported() {
+        List<String> problems = problems(properties("rpzgate.policy.files=/srv/.rpz,/srv/.hosts"), Map.of());
+
+        String value = "invalid value '/srv/.rpz,/srv/.hosts' for rpzgate.policy.files" + FROM_PROPERTIES;
+        assertThat(problems).containsExactly(
+                value + ": cannot name policy zone file /srv/.rpz after its file name; set the origin with an"
+                        + " origin=path entry",
+                value + ": cannot name policy zone file /srv/.hosts after its file name; set the origin with an"
+                        + " origin=path entry");
+    }
+
+    @Test
+    void zoneFileWithoutUsableNameAsksForOrigin() {
+        List<String> problems = problems(properties("rpzgate.policy.zones[0].file=/srv/.rpz"), Map.of());
+
+        assertThat(problems).containsExactly("invalid setting rpzgate.policy.zones[0].origin: cannot name the zone"
+                + " after the file name of /srv/.rpz; set rpzgate.policy.zones[0].origin");
+    }
+
+    @Test
     void startupStopsWithoutStackTrace() {
         SmallRyeConfig config = TestConfigs.build(properties("rpzgate.policy.zones[0].file=/srv/a.rpz;"
                 + "rpzgate.policy.zones[0].url=https://feeds.example/a.rpz"), Map.of("RPZGATE_POLICY_ZONES_0__REFRESH", "-5s"));

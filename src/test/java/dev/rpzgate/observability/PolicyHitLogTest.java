@@ -1,22 +1,31 @@
 package dev.rpzgate.observability;
 
+import dev.rpzgate.testing.LogCapture;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class PolicyHitLogTest {
+
+    private static final Path OPEN_FILES = Path.of("/proc/self/fd");
 
     @Test
     void lineHasEveryFieldAsJson() {
@@ -107,6 +116,26 @@ class PolicyHitLogTest {
     }
 
     @Test
+    void dropsAreReportedWhileQueueIsBusy() throws Exception {
+        SteppingStream out = new SteppingStream();
+        try (LogCapture warnings = LogCapture.start(PolicyHitLog.class.getName());
+             // A limit below one line's length sends each line in a write of its own, so the writer
+             // never finds the queue empty between the writes below.
+             PolicyHitLog log = PolicyHitLog.toStream(out, 64, 1)) {
+            hit(log, "first.example.");
+            assertThat(out.entered.tryAcquire(10, TimeUnit.SECONDS)).as("the writer is in its first write").isTrue();
+            hit(log, "queued.example.");
+            hit(log, "dropped.example.");
+
+            out.permits.release();
+            assertThat(out.entered.tryAcquire(10, TimeUnit.SECONDS)).as("the writer is in its second write").isTrue();
+
+            assertThat(warnings.lines()).anySatisfy(line -> assertThat(line).contains("1 lines dropped"));
+            out.permits.release(100);
+        }
+    }
+
+    @Test
     void failedWriteIsCounted() throws Exception {
         FailingOnceStream out = new FailingOnceStream();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -121,6 +150,25 @@ class PolicyHitLogTest {
         assertThat(out.lines()).hasSize(1);
         assertThat(out.lines().get(0)).contains("kept.example.");
         assertThat(registry.get("rpzgate_policy_hit_log_dropped").functionCounter().count()).isEqualTo(1.0);
+    }
+
+    @Test
+    void repeatedWriteFailuresWarnOnce() {
+        FailingStream out = new FailingStream();
+        try (LogCapture warnings = LogCapture.start(PolicyHitLog.class.getName());
+             PolicyHitLog log = PolicyHitLog.toStream(out, PolicyHitLog.STDOUT_BATCH, 100)) {
+            for (int i = 0; i < 3; i++) {
+                hit(log, "lost" + i + ".example.");
+                assertThat(log.awaitWritten(10, TimeUnit.SECONDS)).isTrue();
+            }
+            out.failing = false;
+            hit(log, "kept.example.");
+            assertThat(log.awaitWritten(10, TimeUnit.SECONDS)).isTrue();
+
+            assertThat(warnings.lines()).filteredOn(line -> line.contains("failed")).hasSize(1);
+            assertThat(warnings.lines()).filteredOn(line -> line.contains("works again")).hasSize(1);
+        }
+        assertThat(out.lines()).hasSize(1);
     }
 
     @Test
@@ -145,12 +193,44 @@ class PolicyHitLogTest {
     }
 
     @Test
+    void closeReleasesTheFile(@TempDir Path directory) throws Exception {
+        assumeTrue(Files.isDirectory(OPEN_FILES), "needs " + OPEN_FILES + " to list open files");
+        Path file = directory.resolve("hits.log");
+        try (PolicyHitLog log = PolicyHitLog.toFile(file, 100)) {
+            hit(log, "kept.example.");
+            assertThat(log.awaitWritten(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(openDescriptorsOf(file)).as("open while the log runs").isNotEmpty();
+        }
+
+        assertThat(Files.readString(file)).contains("kept.example.");
+        assertThat(openDescriptorsOf(file)).as("closed with the log").isEmpty();
+    }
+
+    @Test
     void disabledLogWritesNothing() {
         try (PolicyHitLog log = PolicyHitLog.disabled()) {
             assertThat(log.enabled()).isFalse();
             hit(log, "any.example.");
             assertThat(log.awaitWritten(1, TimeUnit.SECONDS)).isTrue();
         }
+    }
+
+    /** Returns the file descriptors of this process that are open on {@code file}. */
+    private static List<Path> openDescriptorsOf(Path file) throws IOException {
+        Path target = file.toRealPath();
+        List<Path> open = new ArrayList<>();
+        try (Stream<Path> descriptors = Files.list(OPEN_FILES)) {
+            for (Path descriptor : descriptors.toList()) {
+                try {
+                    if (Files.readSymbolicLink(descriptor).equals(target)) {
+                        open.add(descriptor);
+                    }
+                } catch (IOException e) {
+                    // The descriptor of the listing itself, or one closed since, has no link to read.
+                }
+            }
+        }
+        return open;
     }
 
     private static void hit(PolicyHitLog log, String qname) {
@@ -197,6 +277,38 @@ class PolicyHitLogTest {
                 release.await(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+            super.write(b, off, len);
+        }
+    }
+
+    /** Holds each write until a permit is released, so a test can stop the writer between two writes. */
+    private static final class SteppingStream extends RecordingStream {
+
+        final Semaphore entered = new Semaphore(0);
+        final Semaphore permits = new Semaphore(0);
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            entered.release();
+            try {
+                permits.tryAcquire(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            super.write(b, off, len);
+        }
+    }
+
+    /** Fails every write until told otherwise, as a full disk would. */
+    private static final class FailingStream extends RecordingStream {
+
+        volatile boolean failing = true;
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) throws IOException {
+            if (failing) {
+                throw new IOException("No space left on device");
             }
             super.write(b, off, len);
         }
