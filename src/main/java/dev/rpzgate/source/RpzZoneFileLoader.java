@@ -232,8 +232,10 @@ public final class RpzZoneFileLoader {
      */
     private static ZoneLoadException foreignSoa(String source, Path file, int line, Name soaOwner, Name origin) {
         String reason = "the SOA record of " + soaOwner + " is outside the zone origin " + origin
-                + "; the file is zone " + soaOwner + ", so name the zone " + soaOwner
-                + " (the origin=path form of rpzgate.policy.files, or origin of a policy.zones entry)";
+                + "; the text is zone " + soaOwner + ", so set the zone's origin to " + soaOwner;
+        if (file != null) {
+            reason += " (" + soaOwner + "=" + file + " in rpzgate.policy.files, or the origin setting of the zone)";
+        }
         return new ZoneLoadException(describe(source, file, line, reason), file, line, null);
     }
 

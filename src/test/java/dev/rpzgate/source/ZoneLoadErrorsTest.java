@@ -45,8 +45,8 @@ class ZoneLoadErrorsTest {
                 () -> RpzZoneFileLoader.load(file, Name.fromString("rpz100k."), SETTINGS));
 
         assertThat(error.getMessage()).isEqualTo("policy zone file " + file + " line 3: the SOA record of rpz.bench."
-                + " is outside the zone origin rpz100k.; the file is zone rpz.bench., so name the zone rpz.bench."
-                + " (the origin=path form of rpzgate.policy.files, or origin of a policy.zones entry)");
+                + " is outside the zone origin rpz100k.; the text is zone rpz.bench., so set the zone's origin to"
+                + " rpz.bench. (rpz.bench.=" + file + " in rpzgate.policy.files, or the origin setting of the zone)");
         assertThat(error.line()).isEqualTo(3);
         assertThat(RpzZoneFileLoader.load(file, Name.fromString("rpz.bench."), SETTINGS).ruleCount())
                 .as("loads under the zone the file names").isEqualTo(1);
