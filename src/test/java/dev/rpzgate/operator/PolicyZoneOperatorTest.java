@@ -122,6 +122,27 @@ class PolicyZoneOperatorTest {
         return zonesOperation().inNamespace(NAMESPACE);
     }
 
+    /**
+     * Replaces the inline rules of a PolicyZone and returns the new version. A replica or the leader
+     * writes status at any time, so an update can meet 409 Conflict; it is tried again on the latest
+     * version, as a controller would.
+     */
+    private static PolicyZone setRules(io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<PolicyZone,
+            io.fabric8.kubernetes.api.model.KubernetesResourceList<PolicyZone>,
+            io.fabric8.kubernetes.client.dsl.Resource<PolicyZone>> zones, String name, String rules) {
+        for (int attempt = 1; ; attempt++) {
+            PolicyZone latest = zones.withName(name).get();
+            latest.getSpec().source.rules = rules;
+            try {
+                return zones.resource(latest).update();
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 20) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     private static PolicyZone inline(String name, String rules) {
         PolicyZone zone = new PolicyZone();
         zone.getMetadata().setName(name);
@@ -176,12 +197,8 @@ class PolicyZoneOperatorTest {
         assertThat(condition(created, "Degraded").getStatus()).isEqualTo("False");
         Awaitility.await().until(() -> "1/1".equals(fetch("blocks").getStatus().replicas));
 
-        // edit() reads the latest version, because the leader may write status at any time.
-        zones().withName("blocks").edit(zone -> {
-            zone.getSpec().source.rules = "$TTL 60\n@ SOA localhost. h.localhost. 7 1 1 1 1\nother.test CNAME .\n"
-                    + "blocked.test CNAME rpz-passthru.\n";
-            return zone;
-        });
+        setRules(zones(), "blocks", "$TTL 60\n@ SOA localhost. h.localhost. 7 1 1 1 1\nother.test CNAME .\n"
+                + "blocked.test CNAME rpz-passthru.\n");
 
         Awaitility.await().until(() -> rcode("other.test.") == Rcode.NXDOMAIN);
         assertThat(rcode("blocked.test.")).as("now PASSTHRU").isEqualTo(Rcode.NOERROR);
@@ -200,10 +217,7 @@ class PolicyZoneOperatorTest {
         zones().resource(inline("strict", "bad.test CNAME .\n")).create();
         Awaitility.await().until(() -> ready(fetch("strict"), 1));
 
-        zones().withName("strict").edit(zone -> {
-            zone.getSpec().source.rules = "bad.test CNAME .\nworse.test IN BOGUS x\n";
-            return zone;
-        });
+        setRules(zones(), "strict", "bad.test CNAME .\nworse.test IN BOGUS x\n");
 
         long generation = fetch("strict").getMetadata().getGeneration();
         Awaitility.await().until(() -> {
@@ -506,11 +520,7 @@ class PolicyZoneOperatorTest {
             assertThat(replica.enforced()).containsEntry("held/slow", 1L);
             assertThat(store.current().matchQname(Name.fromString("one.test."))).isNotNull();
 
-            // edit() reads the latest version, because the replica may have written status since.
-            PolicyZone second = heldZones.withName("slow").edit(zone -> {
-                zone.getSpec().source.rules = "two.test CNAME .\n";
-                return zone;
-            });
+            PolicyZone second = setRules(heldZones, "slow", "two.test CNAME .\n");
             assertThat(second.getMetadata().getGeneration()).isEqualTo(2L);
             reloader.hold();
             applying = reconciler.submit(() -> replica.apply(second, name -> Optional.empty(),
@@ -533,10 +543,7 @@ class PolicyZoneOperatorTest {
             assertThat(store.current().matchQname(Name.fromString("two.test."))).isNotNull();
             assertThat(store.current().matchQname(Name.fromString("one.test."))).isNull();
 
-            PolicyZone third = heldZones.withName("slow").edit(zone -> {
-                zone.getSpec().source.rules = "three.test IN BOGUS x\n";
-                return zone;
-            });
+            PolicyZone third = setRules(heldZones, "slow", "three.test IN BOGUS x\n");
             reloader.hold();
             applying = reconciler.submit(() -> replica.apply(third, name -> Optional.empty(),
                     name -> Optional.empty()));
