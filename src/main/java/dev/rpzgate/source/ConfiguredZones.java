@@ -226,9 +226,11 @@ public final class ConfiguredZones {
             throw new InvalidSettingException(setting, "no source; set one of file, url, rules or transfer");
         }
         if (sources.size() > 1) {
-            List<String> kinds = List.copyOf(sources.keySet());
-            throw new InvalidSettingException(setting + "." + kinds.get(1), "cannot be set together with " + setting
-                    + "." + kinds.get(0) + "; set exactly one of file, url, rules or transfer");
+            List<String> kinds = new ArrayList<>(sources.keySet());
+            String reported = kinds.remove(1);
+            List<String> others = kinds.stream().map(kind -> setting + "." + kind).toList();
+            throw new InvalidSettingException(setting + "." + reported, "cannot be set together with "
+                    + String.join(" and ", others) + "; set exactly one of file, url, rules or transfer");
         }
         return sources.entrySet().iterator().next();
     }

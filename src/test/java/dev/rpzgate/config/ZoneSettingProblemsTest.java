@@ -61,6 +61,7 @@ class ZoneSettingProblemsTest {
         "file=/srv/a.rpz;action=drop | action | drop | applies to the hosts and domains formats only; use policy to replace the actions of an RPZ zone",
         "file=/srv/a.rpz;url=https://feeds.example/a.rpz | url | https://feeds.example/a.rpz | cannot be set together with rpzgate.policy.zones[0].file; set exactly one of file, url, rules or transfer",
         "rules=bad.example CNAME .;transfer=192.0.2.53;origin=xfr | transfer | 192.0.2.53 | cannot be set together with rpzgate.policy.zones[0].rules; set exactly one of file, url, rules or transfer",
+        "file=/srv/a.rpz;url=https://feeds.example/a.rpz;rules=bad.example CNAME . | url | https://feeds.example/a.rpz | cannot be set together with rpzgate.policy.zones[0].file and rpzgate.policy.zones[0].rules; set exactly one of file, url, rules or transfer",
         "url=ftp://feeds.example/a.rpz | url | ftp://feeds.example/a.rpz | 'ftp://feeds.example/a.rpz' is not an http or https URL",
         "file=/srv/a.rpz;policy=block | policy | block | invalid policy 'block': expected given, disabled, passthru, drop, nxdomain, nodata, tcp-only, cname NAME, local-data-or-passthru or local-data-or-disabled",
         "file=/srv/a.rpz;ede=loud | ede | loud | invalid ede 'loud': expected none, blocked, censored or filtered",
