@@ -78,13 +78,13 @@ public final class ClientCidrs {
                 }
             }
             if (bytes.length == 4) {
-                int address = readInt(bytes, 0);
+                int address = IpAddressKey.readInt(bytes, 0);
                 int mask = bits == 0 ? 0 : -1 << (32 - bits);
                 checkHostBits((address & ~mask) != 0, entry);
                 ipv4.add(new int[] {address, mask});
             } else {
-                long high = readLong(bytes, 0);
-                long low = readLong(bytes, 8);
+                long high = IpAddressKey.readLong(bytes, 0);
+                long low = IpAddressKey.readLong(bytes, 8);
                 long maskHigh = prefixMask(Math.min(bits, 64));
                 long maskLow = prefixMask(Math.max(bits - 64, 0));
                 checkHostBits((high & ~maskHigh) != 0 || (low & ~maskLow) != 0, entry);
@@ -159,11 +159,11 @@ public final class ClientCidrs {
             return containsIpv4(client.hashCode());
         }
         byte[] bytes = client.getAddress();
-        if (isIpv4Mapped(bytes)) {
-            return containsIpv4(readInt(bytes, 12));
+        if (IpAddressKey.isIpv4Mapped(bytes)) {
+            return containsIpv4(IpAddressKey.readInt(bytes, 12));
         }
-        long high = readLong(bytes, 0);
-        long low = readLong(bytes, 8);
+        long high = IpAddressKey.readLong(bytes, 0);
+        long low = IpAddressKey.readLong(bytes, 8);
         for (int i = 0; i < ipv6NetworksHigh.length; i++) {
             if ((high & ipv6MasksHigh[i]) == ipv6NetworksHigh[i] && (low & ipv6MasksLow[i]) == ipv6NetworksLow[i]) {
                 return true;
@@ -184,29 +184,6 @@ public final class ClientCidrs {
     /** Returns the networks as written, for logs and status. */
     public List<String> networks() {
         return text;
-    }
-
-    private static boolean isIpv4Mapped(byte[] bytes) {
-        if (bytes.length != 16) {
-            return false;
-        }
-        for (int i = 0; i < 10; i++) {
-            if (bytes[i] != 0) {
-                return false;
-            }
-        }
-        return bytes[10] == (byte) 0xff && bytes[11] == (byte) 0xff;
-    }
-
-    private static int readInt(byte[] bytes, int offset) {
-        return (bytes[offset] & 0xff) << 24
-                | (bytes[offset + 1] & 0xff) << 16
-                | (bytes[offset + 2] & 0xff) << 8
-                | bytes[offset + 3] & 0xff;
-    }
-
-    private static long readLong(byte[] bytes, int offset) {
-        return (long) readInt(bytes, offset) << 32 | readInt(bytes, offset + 4) & 0xffffffffL;
     }
 
     @Override

@@ -65,7 +65,11 @@ final class IpAddressKey implements Comparable<IpAddressKey> {
                 || block.prefixLength() >= 96 && isIpv4Mapped(block.address().getAddress());
     }
 
-    private static boolean isIpv4Mapped(byte[] bytes) {
+    /** Returns whether {@code bytes} is an IPv4-mapped IPv6 address, {@code ::ffff:a.b.c.d}. */
+    static boolean isIpv4Mapped(byte[] bytes) {
+        if (bytes.length != 16) {
+            return false;
+        }
         for (int i = 0; i < 10; i++) {
             if (bytes[i] != 0) {
                 return false;
@@ -74,14 +78,16 @@ final class IpAddressKey implements Comparable<IpAddressKey> {
         return bytes[10] == (byte) 0xff && bytes[11] == (byte) 0xff;
     }
 
-    private static int readInt(byte[] bytes, int offset) {
+    /** Returns the big-endian 32-bit value at {@code offset}. */
+    static int readInt(byte[] bytes, int offset) {
         return (bytes[offset] & 0xff) << 24
                 | (bytes[offset + 1] & 0xff) << 16
                 | (bytes[offset + 2] & 0xff) << 8
                 | bytes[offset + 3] & 0xff;
     }
 
-    private static long readLong(byte[] bytes, int offset) {
+    /** Returns the big-endian 64-bit value at {@code offset}. */
+    static long readLong(byte[] bytes, int offset) {
         return (long) readInt(bytes, offset) << 32 | readInt(bytes, offset + 4) & 0xffffffffL;
     }
 
