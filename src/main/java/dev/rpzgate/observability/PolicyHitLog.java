@@ -18,7 +18,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
@@ -58,14 +57,15 @@ public final class PolicyHitLog implements AutoCloseable {
     private final int capacity;
     private final Queue<byte[]> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
-    private final AtomicLong offered = new AtomicLong();
-    private final AtomicLong handled = new AtomicLong();
+    private final LongAdder offered = new LongAdder();
     private final LongAdder written = new LongAdder();
     private final LongAdder dropped = new LongAdder();
     private final AtomicBoolean writerParked = new AtomicBoolean();
     private final ThreadLocal<LineBuffer> buffers = ThreadLocal.withInitial(LineBuffer::new);
     private final Thread writer;
     private volatile boolean closing;
+    /** Set once the writer has taken its last line, so that a line queued after it is counted as dropped. */
+    private volatile boolean writerDone;
     // Used by the writer thread alone.
     private long lastDropWarning = System.nanoTime() - DROP_WARNING_INTERVAL_NANOS;
     private long droppedAtWarning;
@@ -156,7 +156,7 @@ public final class PolicyHitLog implements AutoCloseable {
     }
 
     private void enqueue(byte[] line) {
-        offered.incrementAndGet();
+        offered.increment();
         if (closing) {
             dropLine();
             return;
@@ -167,6 +167,15 @@ public final class PolicyHitLog implements AutoCloseable {
             return;
         }
         queue.offer(line);
+        if (writerDone) {
+            // The writer may have exited between the closing check and the offer. Either this thread
+            // or the writer's last sweep takes the line back, so it is counted as dropped once.
+            if (queue.remove(line)) {
+                queued.decrementAndGet();
+                dropLine();
+            }
+            return;
+        }
         if (writerParked.get() && writerParked.compareAndSet(true, false)) {
             LockSupport.unpark(writer);
         }
@@ -174,17 +183,17 @@ public final class PolicyHitLog implements AutoCloseable {
 
     private void dropLine() {
         dropped.increment();
-        handled.incrementAndGet();
     }
 
     /**
      * Waits until every line logged before this call is written or dropped, for at most {@code timeout}.
-     * Returns whether that happened in time.
+     * Returns whether that happened in time. NOTE: it compares counts, so a line dropped after the
+     * call can stand in for an earlier line still queued; it is exact only while nothing is dropped.
      */
     public boolean awaitWritten(long timeout, TimeUnit unit) {
-        long target = offered.get();
+        long target = offered.sum();
         long deadline = System.nanoTime() + unit.toNanos(timeout);
-        while (handled.get() < target) {
+        while (written.sum() + dropped.sum() < target) {
             if (System.nanoTime() - deadline > 0) {
                 return false;
             }
@@ -263,6 +272,7 @@ public final class PolicyHitLog implements AutoCloseable {
             warnAboutDrops();
             if (closing) {
                 if (queue.isEmpty()) {
+                    finish();
                     return;
                 }
                 continue;
@@ -284,6 +294,16 @@ public final class PolicyHitLog implements AutoCloseable {
         }
     }
 
+    /** Marks the writer done, then drops what producers queued after its last look at the queue. */
+    private void finish() {
+        writerDone = true;
+        while (queue.poll() != null) {
+            queued.decrementAndGet();
+            dropLine();
+        }
+        warnAboutDrops();
+    }
+
     private void write(byte[] batch, int length, int lines) {
         try {
             out.write(batch, 0, length);
@@ -303,7 +323,6 @@ public final class PolicyHitLog implements AutoCloseable {
                         + " and counted as dropped until a write succeeds", lines, destination, e.getMessage());
             }
         }
-        handled.addAndGet(lines);
         // Checked after every write, not only when the queue runs empty, because under the sustained
         // load that makes lines drop the queue never runs empty.
         warnAboutDrops();

@@ -207,6 +207,23 @@ class PolicyHitLogTest {
     }
 
     @Test
+    void lineAfterCloseIsDropped() {
+        RecordingStream out = new RecordingStream();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        PolicyHitLog log = PolicyHitLog.toStream(out, PolicyHitLog.STDOUT_BATCH, 100);
+        log.bindTo(registry);
+        hit(log, "before.example.");
+        log.close();
+
+        hit(log, "after.example.");
+
+        assertThat(log.awaitWritten(1, TimeUnit.SECONDS)).isTrue();
+        assertThat(out.text()).contains("before.example.");
+        assertThat(out.text()).doesNotContain("after.example.");
+        assertThat(registry.get("rpzgate_policy_hit_log_dropped").functionCounter().count()).isEqualTo(1.0);
+    }
+
+    @Test
     void disabledLogWritesNothing() {
         try (PolicyHitLog log = PolicyHitLog.disabled()) {
             assertThat(log.enabled()).isFalse();
