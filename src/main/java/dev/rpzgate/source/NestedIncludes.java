@@ -19,9 +19,11 @@ import org.jboss.logging.Logger;
  * <p>dnsjava opens an included file itself, so the nested directives never pass through
  * {@link LineCountingZoneStream}. This class reads each included file a second time after the load
  * and looks only at lines that start with {@code $INCLUDE}, resolving a relative path against the
- * directory of the file that contains it, as dnsjava 3.6 does. NOTE: a file edited between the two reads can name files that the load
- * did not read, or leave out one it did; the edit itself changes the file's stamp, so a later
- * change check loads the zone again, except at start-up, where the stamps are taken after the load.
+ * directory of the file that contains it, as dnsjava 3.6 does.
+ *
+ * <p>NOTE: a file edited between the two reads can name files that the load did not read, or leave
+ * out one it did. The edit changes the file's stamp, so a later change check loads the zone again,
+ * except at start-up, where the stamps are taken after the load.
  */
 final class NestedIncludes {
 

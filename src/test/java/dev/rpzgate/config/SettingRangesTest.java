@@ -139,7 +139,7 @@ class SettingRangesTest {
     }
 
     @Test
-    void hitLogFileIsNotCheckedWhenLogIsOff(@TempDir Path directory) {
+    void hitLogFileSkippedWhenOff(@TempDir Path directory) {
         SmallRyeConfig config = TestConfigs.build(Map.of("rpzgate.hit-log.file", directory.toString(),
                 "rpzgate.hit-log.enabled", "false"), Map.of());
 
@@ -148,7 +148,7 @@ class SettingRangesTest {
     }
 
     @Test
-    void newHitLogFileInExistingDirectoryIsValid(@TempDir Path directory) {
+    void newHitLogFileIsValid(@TempDir Path directory) {
         SmallRyeConfig config = TestConfigs.build(
                 Map.of("rpzgate.hit-log.file", directory.resolve("hits.jsonl").toString()), Map.of());
 

@@ -317,7 +317,7 @@ class PolicyHitLogTest {
         }
     }
 
-    /** Fails every write until told otherwise, as a full disk would. */
+    /** Output stream that fails every write while {@code failing} is set, as a full disk would. */
     private static final class FailingStream extends RecordingStream {
 
         volatile boolean failing = true;

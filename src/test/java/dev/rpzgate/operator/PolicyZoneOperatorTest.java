@@ -124,7 +124,7 @@ class PolicyZoneOperatorTest {
 
     /**
      * Replaces the inline rules of a PolicyZone and returns the new version. A replica or the leader
-     * writes status at any time, so an update can meet 409 Conflict; it is tried again on the latest
+     * may write status at any time, so an update that meets 409 Conflict is sent again on the latest
      * version, as a controller would.
      */
     private static PolicyZone setRules(io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<PolicyZone,
@@ -455,8 +455,8 @@ class PolicyZoneOperatorTest {
     }
 
     /**
-     * A zone loader whose {@code putRuntimeZone} waits while a test holds it, so that a test can look
-     * at a replica while a PolicyZone's inline text is, as far as the replica knows, still parsing.
+     * A zone loader whose {@code putRuntimeZone} blocks until the test releases it, so that a test can
+     * inspect a replica while a PolicyZone's inline text is, as far as the replica can tell, still parsing.
      * Vetoed, because CDI would otherwise find a second bean of the loader's type in it.
      */
     @Vetoed

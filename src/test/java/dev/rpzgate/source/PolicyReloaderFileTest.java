@@ -125,7 +125,7 @@ class PolicyReloaderFileTest {
     @Test
     void nestedIncludedFileChangeIsReloaded() throws Exception {
         // The second level sits in a directory of its own, named relative to the first-level file
-        // as dnsjava resolves it, so only a watch on that directory sees the edit within AWAIT.
+        // as dnsjava resolves it, so only a watch on that directory detects the edit within AWAIT.
         Path includes = Files.createDirectory(directory.resolve("includes"));
         Path deeper = Files.createDirectory(includes.resolve("deeper"));
         Path nested = deeper.resolve("leaf.rpz");

@@ -95,7 +95,7 @@ class SkippedRecordsTest {
 
     @Test
     void unknownRpzTriggerLabelIsQnameTrigger() {
-        // BIND 9 knows only rpz-ip, rpz-client-ip, rpz-nsdname and rpz-nsip; any other label is part of a QNAME.
+        // BIND 9 reads only rpz-ip, rpz-client-ip, rpz-nsdname and rpz-nsip as trigger labels, so any other label is part of a QNAME.
         PolicyRule rule = zone.matchQname(name("trigger.rpz-bogus."));
 
         assertThat(skippedAt("trigger.rpz-bogus.")).isEmpty();

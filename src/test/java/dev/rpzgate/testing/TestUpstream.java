@@ -311,7 +311,7 @@ public final class TestUpstream implements AutoCloseable {
     }
 
     /**
-     * Answers {@code name} over UDP with TC=1 and no records, and over TCP with a zero-length
+     * Responds to {@code name} over UDP with TC=1 and no records, and over TCP with a zero-length
      * message: a 2-byte length prefix of 0 and nothing after it. The TCP connection stays open, so
      * a client that waits for more bytes waits until its own timeout.
      */
@@ -319,7 +319,7 @@ public final class TestUpstream implements AutoCloseable {
         return setFault(name, Fault.EMPTY_OVER_TCP);
     }
 
-    /** Answers every name over UDP with TC=1, and over TCP with a zero-length message. */
+    /** Responds to every name over UDP with TC=1, and over TCP with a zero-length message. */
     public TestUpstream emptyMessageOverTcp() {
         return setFaultForAllNames(Fault.EMPTY_OVER_TCP);
     }
